@@ -1,0 +1,17 @@
+//! Request and response types shared by the browser and the server.
+//!
+//! Every type here is serialised exactly as the published API reference shows it, and its
+//! validation runs unchanged in the WASM bundle (before a form is sent) and on the server
+//! (before anything is written), so the two can never disagree about what is valid.
+
+pub mod auth;
+pub mod error;
+pub mod pagination;
+pub mod timestamp;
+pub mod validation;
+
+pub use auth::*;
+pub use error::*;
+pub use pagination::*;
+pub use timestamp::Timestamp;
+pub use validation::*;

@@ -1,0 +1,118 @@
+//! Validation that runs the same in the browser and on the server.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Field name → human message, in a stable order so error bodies are deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        // The first problem found for a field is the one worth telling.
+        self.0.entry(field.into()).or_insert_with(|| message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    /// `Ok(())` when nothing was added, so a `validate` body can end with `errors.into_result()`.
+    pub fn into_result(self) -> Result<(), FieldErrors> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+/// A request body that knows what makes it valid.
+pub trait Validate {
+    fn validate(&self) -> Result<(), FieldErrors>;
+}
+
+/// An email address as Canopy accepts it: trimmed, one `@`, something on each side, a dot in
+/// the domain, no spaces. Comparison elsewhere is case-insensitive via [`EmailAddress::normalized`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let email = raw.trim();
+        if email.is_empty() {
+            return Err("Email is required.");
+        }
+        if email.len() > Self::MAX_LEN {
+            return Err("Email is too long.");
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err("Enter an email address like name@example.com.");
+        };
+        let well_formed = !local.is_empty()
+            && !domain.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !email.chars().any(char::is_whitespace);
+        if !well_formed {
+            return Err("Enter an email address like name@example.com.");
+        }
+        Ok(Self(email.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form used for uniqueness and look-ups.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// A URL-safe slug: lowercase letters, digits and single dashes, 1–63 characters.
+pub fn check_slug(slug: &str) -> Result<(), &'static str> {
+    let valid = !slug.is_empty()
+        && slug.len() <= 63
+        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--");
+    if valid { Ok(()) } else { Err("Use 1–63 lowercase letters, digits and single dashes.") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_parse_accepts_ordinary_addresses_and_trims() {
+        let email = EmailAddress::parse("  Ada.Lovelace@Acme.example ").unwrap();
+        assert_eq!(email.as_str(), "Ada.Lovelace@Acme.example");
+        assert_eq!(email.normalized(), "ada.lovelace@acme.example");
+    }
+
+    #[test]
+    fn email_parse_rejects_malformed_addresses() {
+        for bad in ["", "ada", "ada@", "@acme.example", "ada@acme", "a b@acme.example", "a@b@c.d", "a@.acme"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn slugs_are_lowercase_dashed_words() {
+        assert!(check_slug("billing-eu-2").is_ok());
+        for bad in ["", "Billing", "-a", "a-", "a--b", "a_b", &"x".repeat(64)] {
+            assert!(check_slug(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+}
