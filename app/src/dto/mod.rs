@@ -5,12 +5,14 @@
 //! (before anything is written), so the two can never disagree about what is valid.
 
 pub mod auth;
+pub mod environment;
 pub mod error;
 pub mod pagination;
 pub mod timestamp;
 pub mod validation;
 
 pub use auth::*;
+pub use environment::*;
 pub use error::*;
 pub use pagination::*;
 pub use timestamp::Timestamp;

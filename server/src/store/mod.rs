@@ -250,6 +250,24 @@ pub struct InsertBatch {
     pub audit_events: Vec<AuditEvent>,
 }
 
+/// What the dashboard shows about one environment, counted at `now_ms`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvironmentStats {
+    pub nodes: i64,
+    /// Identities of the environment's application (shared by its environments).
+    pub identities: i64,
+    pub roles: i64,
+    pub permissions: i64,
+    /// `effective_from > now`.
+    pub assignments_scheduled: i64,
+    /// `effective_to <= now` (and not scheduled).
+    pub assignments_expired: i64,
+    /// Neither scheduled nor expired.
+    pub assignments_active: i64,
+    /// Active with `effective_to` in `(now, now + 7 days]`.
+    pub assignments_expiring_7d: i64,
+}
+
 /// Row counts of the main tables (demo-data checks, readiness, the contract tests).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableCounts {
@@ -304,6 +322,9 @@ pub trait Store: Send + Sync + 'static {
     /// Ordered by creation time (development before production in the demo).
     async fn environments(&self, application_id: &str) -> StoreResult<Vec<Environment>>;
     async fn environment_by_slug(&self, application_id: &str, slug: &str) -> StoreResult<Option<Environment>>;
+    /// Counts for the dashboard. Status follows the contract: scheduled when `effective_from >
+    /// now_ms`, expired when `effective_to <= now_ms`, otherwise active.
+    async fn environment_stats(&self, environment: &Environment, now_ms: i64) -> StoreResult<EnvironmentStats>;
 
     // API keys ---------------------------------------------------------------------------------
     async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>>;
