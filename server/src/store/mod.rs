@@ -309,11 +309,12 @@ pub trait Store: Send + Sync + 'static {
     async fn admin_memberships(&self, admin_id: &str) -> StoreResult<Vec<(Account, Membership)>>;
     async fn membership(&self, account_id: &str, admin_id: &str) -> StoreResult<Option<Membership>>;
 
-    /// Inserts the session and, in the same transaction, its audit event (`admin.login`).
-    async fn create_session(&self, session: &AdminSession, audit: &AuditEvent) -> StoreResult<()>;
+    /// Inserts the session and, in the same transaction, its audit events (`admin.login`, one
+    /// per account the admin belongs to, so each tenant's log shows its admins' sign-ins).
+    async fn create_session(&self, session: &AdminSession, audit: &[AuditEvent]) -> StoreResult<()>;
     async fn session_by_id(&self, id: &str) -> StoreResult<Option<AdminSession>>;
-    /// Sets `revoked_at` (no-op when already revoked) and writes the audit event.
-    async fn revoke_session(&self, id: &str, at: i64, audit: &AuditEvent) -> StoreResult<()>;
+    /// Sets `revoked_at` (no-op when already revoked) and writes the audit events.
+    async fn revoke_session(&self, id: &str, at: i64, audit: &[AuditEvent]) -> StoreResult<()>;
 
     // Applications and environments ----------------------------------------------------------
     /// Ordered by name.

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Quick start, command 1: install what is missing, build, and serve Canopy on SQLite with the
+# demo data at http://127.0.0.1:3000 (override with LEPTOS_SITE_ADDR, DATABASE_URL).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$CANOPY_ROOT"
+
+say "Building Canopy (release)"
+CARGO_UNSTABLE_BUILD_STD="$CANOPY_WASM_BUILD_STD" cargo leptos build --release
+
+export DATABASE_URL="${DATABASE_URL:-sqlite://data/canopy.db}"
+exec target/release/canopy serve --demo

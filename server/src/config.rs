@@ -1,0 +1,115 @@
+//! Run-time configuration, from the command line or the environment.
+//!
+//! | setting | flag | variable | default |
+//! |---|---|---|---|
+//! | database | `--database-url` | `DATABASE_URL` | `sqlite://data/canopy.db` |
+//! | listen address | `--addr` | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` |
+//! | JWT signing secret | — | `CANOPY_JWT_SECRET` | required in production; in development generated once and kept in `<data dir>/jwt-secret` |
+//! | mode | `--mode` | `CANOPY_ENV` | `development` |
+//! | data directory | `--data-dir` | `CANOPY_DATA_DIR` | `data` |
+//! | log filter | `--log` | `RUST_LOG` | `info` |
+
+use std::{io::Write, net::SocketAddr, path::{Path, PathBuf}, time::Duration};
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+/// Settings every subcommand shares.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Database: sqlite://path/to/file.db or postgres://user:pass@host/db.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/canopy.db", global = true)]
+    pub database_url: String,
+
+    /// development generates a JWT secret on first run; production requires CANOPY_JWT_SECRET.
+    #[arg(long, env = "CANOPY_ENV", value_enum, default_value = "development", global = true)]
+    pub mode: Mode,
+
+    /// Where the development JWT secret is kept (and the default SQLite file lives).
+    #[arg(long, env = "CANOPY_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Log filter, e.g. `info`, `debug`, `info,sqlx=debug`.
+    #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+/// Settings of `canopy serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Directory of the built site (the WASM bundle, CSS and public assets).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Seed the demo data on start when the database holds none yet.
+    #[arg(long, env = "CANOPY_DEMO")]
+    pub demo: bool,
+}
+
+/// What the running server needs beyond the database.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub mode: Mode,
+    pub sessions: crate::service::sessions::SessionLifetimes,
+    /// `Secure` on the session cookie; on in production (served behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl ServerConfig {
+    pub fn new(mode: Mode) -> Self {
+        Self { mode, sessions: crate::service::sessions::SessionLifetimes {
+                session: Duration::from_secs(7 * 24 * 60 * 60),
+                token: Duration::from_secs(12 * 60 * 60),
+            },
+            secure_cookies: mode == Mode::Production }
+    }
+}
+
+const MIN_SECRET_LEN: usize = 32;
+
+/// The JWT signing secret: `CANOPY_JWT_SECRET`, or in development a random one generated on
+/// first run and kept (mode 0600) under the data directory so sessions survive restarts.
+pub fn jwt_secret(common: &CommonArgs) -> Result<Vec<u8>, String> {
+    if let Ok(secret) = std::env::var("CANOPY_JWT_SECRET") {
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(format!("CANOPY_JWT_SECRET must be at least {MIN_SECRET_LEN} characters"));
+        }
+        return Ok(secret.into_bytes());
+    }
+    if common.mode == Mode::Production {
+        return Err("CANOPY_JWT_SECRET is required when CANOPY_ENV=production".into());
+    }
+    let path = common.data_dir.join("jwt-secret");
+    match std::fs::read_to_string(&path) {
+        Ok(existing) if existing.trim().len() >= MIN_SECRET_LEN => Ok(existing.trim().as_bytes().to_vec()),
+        Ok(_) | Err(_) if !path.exists() => create_secret_file(&path),
+        Ok(_) => Err(format!("{} is too short; delete it to generate a new one", path.display())),
+        Err(err) => Err(format!("cannot read {}: {err}", path.display())),
+    }
+}
+
+fn create_secret_file(path: &Path) -> Result<Vec<u8>, String> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|err| format!("cannot create {}: {err}", path.display()))?;
+    file.write_all(secret.as_bytes()).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    Ok(secret.into_bytes())
+}

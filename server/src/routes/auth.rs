@@ -1,0 +1,148 @@
+//! `/portal/v1/auth/*` and `/portal/v1/me`.
+//!
+//! Login answers API clients with JSON and the portal's sign-in form (a plain HTML form, so it
+//! works before the WASM has loaded) with a redirect; both get the HttpOnly session cookie.
+
+use app::dto::{LoginRequest, MeResponse, TokenResponse};
+use axum::{
+    Json, Router,
+    extract::{FromRequest, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use crate::{
+    auth::{AdminAuth, clear_session_cookie, session_cookie},
+    error::{AppError, AppResult},
+    extract::{AppForm, AppJson, RequestId},
+    service::{sessions, tenancy},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+}
+
+/// The sign-in form's fields.
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn login(State(state): State<AppState>, request_id: RequestId, request: Request) -> Response {
+    if is_form(request.headers()) {
+        return login_form(state, request_id, request).await;
+    }
+    let result = async {
+        let AppJson(body) = AppJson::<LoginRequest>::from_request(request, &state).await?;
+        sessions::login(state.store.as_ref(), &state.tokens, &state.config.sessions, body, request_id.0).await
+    }
+    .await;
+    match result {
+        Ok(issued) => with_cookie(Json(issued.response.clone()), &issued.response, issued.max_age.as_secs(), &state),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn login_form(state: AppState, request_id: RequestId, request: Request) -> Response {
+    let form = match AppForm::<LoginForm>::from_request(request, &state).await {
+        Ok(AppForm(form)) => form,
+        Err(_) => return Redirect::to("/login?error=invalid_input").into_response(),
+    };
+    let next = safe_next(form.next.as_deref());
+    let body = LoginRequest { email: form.email, password: form.password };
+    match sessions::login(state.store.as_ref(), &state.tokens, &state.config.sessions, body, request_id.0).await {
+        Ok(issued) => {
+            with_cookie(Redirect::to(&next), &issued.response, issued.max_age.as_secs(), &state)
+        }
+        Err(err) => {
+            let error = if matches!(err, AppError::Validation(_)) { "invalid_input" } else { "invalid_credentials" };
+            if let AppError::Internal(_) = err {
+                return err.into_response();
+            }
+            Redirect::to(&format!("/login?error={error}&next={}", encode_query_value(&next))).into_response()
+        }
+    }
+}
+
+async fn refresh(State(state): State<AppState>, admin: AdminAuth) -> AppResult<Response> {
+    let issued = sessions::refresh(&state.tokens, &state.config.sessions, &admin)?;
+    Ok(with_cookie(Json(issued.response.clone()), &issued.response, issued.max_age.as_secs(), &state))
+}
+
+/// Ends the session. A form post (the portal's sign-out button) is sent back to the sign-in page.
+async fn logout(State(state): State<AppState>, admin: AdminAuth, request_id: RequestId, headers: HeaderMap) -> AppResult<Response> {
+    sessions::logout(state.store.as_ref(), &admin, request_id.0).await?;
+    let mut response =
+        if is_form(&headers) { Redirect::to("/login").into_response() } else { StatusCode::NO_CONTENT.into_response() };
+    set_cookie(&mut response, &clear_session_cookie(state.config.secure_cookies));
+    Ok(response)
+}
+
+async fn me(State(state): State<AppState>, admin: AdminAuth) -> AppResult<Json<MeResponse>> {
+    Ok(Json(tenancy::me(state.store.as_ref(), &admin).await?))
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn with_cookie(response: impl IntoResponse, token: &TokenResponse, max_age: u64, state: &AppState) -> Response {
+    let mut response = response.into_response();
+    set_cookie(&mut response, &session_cookie(&token.access_token, max_age, state.config.secure_cookies));
+    response
+}
+
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// Only same-site paths are followed after sign-in (`/x`, never `//host` or `https://...`).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/a/acme/billing/production")), "/a/acme/billing/production");
+        for unsafe_next in [Some("//evil.example"), Some("https://evil.example"), Some("/\\evil"), None] {
+            assert_eq!(safe_next(unsafe_next), "/");
+        }
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_query_value("/a/b?x=1&y"), "/a/b%3Fx%3D1%26y");
+    }
+}

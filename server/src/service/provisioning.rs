@@ -1,0 +1,172 @@
+//! Writes made from the command line: the first admin, API keys, the demo data.
+
+use app::dto::{EmailAddress, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, Timestamp, check_slug};
+use rand::{Rng, distributions::Alphanumeric};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::audit::{Actor, AuditContext, Change};
+use crate::{
+    auth::password,
+    demo,
+    error::{AppError, AppResult},
+    ids::new_id,
+    store::{Account, Admin, ApiKey, InsertBatch, Membership, Store},
+};
+
+/// Creates an admin who owns `account_slug`, creating the account when it does not exist yet
+/// (how a fresh installation gets its first tenant).
+pub async fn create_admin(store: &dyn Store, email: &str, password_plain: &str, account_slug: &str) -> AppResult<Admin> {
+    let email = EmailAddress::parse(email).map_err(|message| AppError::invalid_field("email", message))?;
+    if password_plain.chars().count() < PASSWORD_MIN_LEN || password_plain.len() > PASSWORD_MAX_LEN {
+        return Err(AppError::invalid_field(
+            "password",
+            format!("Use between {PASSWORD_MIN_LEN} and {PASSWORD_MAX_LEN} characters."),
+        ));
+    }
+    check_slug(account_slug).map_err(|message| AppError::invalid_field("account", message))?;
+    if store.admin_by_email(&email.normalized()).await?.is_some() {
+        return Err(AppError::Conflict {
+            code: "admin_exists",
+            message: format!("An admin with the email {} already exists.", email.as_str()),
+        });
+    }
+
+    let now = Timestamp::now().as_millis();
+    let mut batch = InsertBatch::default();
+    let account = match store.account_by_slug(account_slug).await? {
+        Some(account) => account,
+        None => {
+            let account = Account { id: new_id(), slug: account_slug.to_owned(), name: title_case(account_slug), created_at: now };
+            batch.accounts.push(account.clone());
+            account
+        }
+    };
+    let admin = Admin {
+        id: new_id(),
+        email: email.as_str().to_owned(),
+        email_normalized: email.normalized(),
+        name: email.as_str().split('@').next().unwrap_or_default().to_owned(),
+        password_hash: password::hash_blocking(password_plain.to_owned()).await?,
+        created_at: now,
+    };
+    batch.admins.push(admin.clone());
+    batch.memberships.push(Membership { account_id: account.id.clone(), admin_id: admin.id.clone(), role: "owner".into(), created_at: now });
+    let context = AuditContext::new(Actor::System, None, now);
+    batch.audit_events.push(context.event(Change {
+        account_id: &account.id,
+        environment_id: None,
+        action: "admin.create",
+        target_type: "admin",
+        target_id: Some(&admin.id),
+        before: None,
+        after: Some(json!({ "email": admin.email, "role": "owner" })),
+    }));
+    store.insert_batch(&batch).await?;
+    Ok(admin)
+}
+
+/// A new management API key. Returns the secret, which exists nowhere else: only its SHA-256 is
+/// stored (a 190-bit random secret needs no slow hash; a fast one keeps every request cheap).
+pub async fn create_api_key(
+    store: &dyn Store,
+    account_slug: &str,
+    application_slug: &str,
+    environment_slug: &str,
+    name: &str,
+    actor: Actor,
+) -> AppResult<(ApiKey, String)> {
+    let account = store.account_by_slug(account_slug).await?.ok_or(AppError::NotFound { what: "account" })?;
+    let application = store
+        .application_by_slug(&account.id, application_slug)
+        .await?
+        .ok_or(AppError::NotFound { what: "application" })?;
+    let environment = store
+        .environment_by_slug(&application.id, environment_slug)
+        .await?
+        .ok_or(AppError::NotFound { what: "environment" })?;
+
+    let (prefix, secret) = generate_api_key_secret();
+    let now = Timestamp::now().as_millis();
+    let key = ApiKey {
+        id: new_id(),
+        environment_id: environment.id.clone(),
+        name: name.to_owned(),
+        prefix: prefix.clone(),
+        secret_hash: hash_api_key_secret(&secret),
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let context = AuditContext::new(actor, None, now);
+    let audit = context.event(Change {
+        account_id: &account.id,
+        environment_id: Some(&environment.id),
+        action: "api_key.create",
+        target_type: "api_key",
+        target_id: Some(&key.id),
+        before: None,
+        after: Some(json!({ "name": key.name, "prefix": key.prefix })),
+    });
+    store.insert_batch(&InsertBatch { api_keys: vec![key.clone()], audit_events: vec![audit], ..Default::default() }).await?;
+    Ok((key, secret))
+}
+
+/// `cnp_<8 random>_<32 random>`; the part before the second underscore is the look-up prefix.
+fn generate_api_key_secret() -> (String, String) {
+    let mut rng = rand::thread_rng();
+    let mut random = |len: usize| -> String { (&mut rng).sample_iter(Alphanumeric).take(len).map(char::from).collect() };
+    let prefix = format!("cnp_{}", random(8));
+    let secret = format!("{prefix}_{}", random(32));
+    (prefix, secret)
+}
+
+pub fn hash_api_key_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Whether the demo data went in now or was there already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedOutcome {
+    Seeded,
+    AlreadyPresent,
+}
+
+/// Loads the demo data unless its account already exists (so it is safe to run on every start).
+pub async fn seed_demo(store: &dyn Store) -> AppResult<SeedOutcome> {
+    if store.account_by_slug(demo::DEMO_ACCOUNT).await?.is_some() {
+        return Ok(SeedOutcome::AlreadyPresent);
+    }
+    let hash = password::hash_blocking(demo::DEMO_ADMIN_PASSWORD.to_owned()).await?;
+    store.insert_batch(&demo::demo_data(Timestamp::now().as_millis(), &hash)).await?;
+    Ok(SeedOutcome::Seeded)
+}
+
+fn title_case(slug: &str) -> String {
+    slug.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_key_secrets_start_with_their_prefix_and_hash_stably() {
+        let (prefix, secret) = generate_api_key_secret();
+        assert!(prefix.starts_with("cnp_") && prefix.len() == 12);
+        assert!(secret.starts_with(&format!("{prefix}_")) && secret.len() == 45);
+        assert_eq!(hash_api_key_secret(&secret), hash_api_key_secret(&secret));
+        assert_ne!(hash_api_key_secret(&secret), hash_api_key_secret("cnp_other"));
+    }
+
+    #[test]
+    fn account_names_come_from_slugs() {
+        assert_eq!(title_case("acme-labs"), "Acme Labs");
+    }
+}
