@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$CANOPY_ROOT"
 
 say "Building Canopy (release)"
-CARGO_UNSTABLE_BUILD_STD="$CANOPY_WASM_BUILD_STD" cargo leptos build --release
+canopy_build
 
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/canopy.db}"
 exec target/release/canopy serve --demo

@@ -85,3 +85,12 @@ fi
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
 
 export CANOPY_ROOT
+
+# The release build of server and WASM bundle, with build-std for the WASM where it is needed.
+canopy_build() {
+  if [ -n "$CANOPY_WASM_BUILD_STD" ]; then
+    CARGO_UNSTABLE_BUILD_STD="$CANOPY_WASM_BUILD_STD" cargo leptos build --release "$@"
+  else
+    cargo leptos build --release "$@"
+  fi
+}
