@@ -1,3 +1,83 @@
 //! Canopy's shared crate: DTOs and validation used by browser and server, and the Leptos portal.
+//!
+//! The portal renders on the server (feature `ssr`) with its data, calling the REST API
+//! in-process, then hydrates in the browser (feature `hydrate`) and calls the same API over HTTP.
 
+pub mod api;
+pub mod components;
 pub mod dto;
+pub mod pages;
+pub mod scope;
+pub mod sections;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::shell::DashboardShell,
+    pages::{
+        dashboard::OverviewPage, home::HomePage, login::LoginPage, not_found::NotFoundPage,
+        placeholder::ComingNext,
+    },
+};
+
+/// The HTML document around the app; the server renders it for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full bg-zinc-50">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="h-full font-sans text-zinc-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: end-to-end tests wait for this marker
+    // before using anything that needs the WASM bundle.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    // Pages with data render whole on the server (`SsrMode::Async`): the first paint has the
+    // data, and a missing session can still answer with a redirect status.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/canopy.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="description" content="Canopy: manage who may do what in your applications."/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("/a/:account/:app/:env") view=DashboardShell ssr=SsrMode::Async>
+                    <Route path=path!("") view=OverviewPage/>
+                    <Route path=path!("assignments") view=|| view! { <ComingNext slug="assignments"/> }/>
+                    <Route path=path!("identities") view=|| view! { <ComingNext slug="identities"/> }/>
+                    <Route path=path!("nodes") view=|| view! { <ComingNext slug="nodes"/> }/>
+                    <Route path=path!("roles") view=|| view! { <ComingNext slug="roles"/> }/>
+                    <Route path=path!("api-keys") view=|| view! { <ComingNext slug="api-keys"/> }/>
+                    <Route path=path!("audit") view=|| view! { <ComingNext slug="audit"/> }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Canopy's server: REST API, authentication, services, storage and server-side rendering.
 //!
 //! [`app_router`] builds the whole HTTP surface so that `main` and the tests serve the same thing.
@@ -44,7 +45,7 @@ pub fn app_router(state: AppState) -> Router {
             move || provide_context(app::api::ApiRouter(api_for_pages.clone())),
             move || app::shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .with_state(state);
 
     pages

@@ -1,0 +1,206 @@
+//! The portal's typed REST client: the same `/portal/v1` endpoints API clients call.
+//!
+//! In the browser (`hydrate`) requests go over HTTP with gloo-net; the session cookie travels
+//! because the portal and the API share an origin. During server rendering (`ssr`) there is no
+//! network hop: the request is handed to the server's REST router in-process
+//! ([`ApiRouter`], provided as Leptos context by the server) with the incoming page request's
+//! `cookie` header, so a server-rendered page sees exactly what the browser would.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::dto::ApiErrorBody;
+
+/// A non-2xx answer (or a failure to get one): the HTTP status and the API's error body.
+///
+/// Serialisable because resources carry it from the server-rendered page to the hydrating
+/// browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{status}: {body}")]
+pub struct ApiError {
+    /// The HTTP status; `0` when the request never got an answer (network down, aborted).
+    pub status: u16,
+    pub body: ApiErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &str, message: &str) -> Self {
+        Self { status, body: ApiErrorBody::new(code, message) }
+    }
+
+    /// 401: no session, or it has ended. Pages answer with a redirect to the sign-in page.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status == 401
+    }
+
+    /// 404: the thing does not exist or belongs to an account the admin cannot see.
+    pub fn is_not_found(&self) -> bool {
+        self.status == 404
+    }
+
+    fn network(message: impl std::fmt::Display) -> Self {
+        log_transport_failure(&message);
+        Self::new(0, "network_error", "Canopy could not be reached. Check your connection and try again.")
+    }
+
+    fn unexpected(status: u16) -> Self {
+        Self::new(status, "unexpected_response", "Canopy answered with something this page did not expect.")
+    }
+
+    /// Turns a raw answer into the caller's type or an [`ApiError`].
+    fn from_answer<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<T, ApiError> {
+        if (200..300).contains(&status) {
+            // A 204 has no body; `()` (and `Option<_>`) read that as JSON `null`.
+            let bytes: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
+            serde_json::from_slice(bytes).map_err(|_| ApiError::unexpected(status))
+        } else {
+            let body = serde_json::from_slice::<ApiErrorBody>(bytes).unwrap_or_else(|_| {
+                ApiErrorBody::new("http_error", format!("The request failed with status {status}."))
+            });
+            Err(ApiError { status, body })
+        }
+    }
+}
+
+/// Logs transport failures where a log exists: the browser console, or stderr on the server.
+fn log_transport_failure(message: &dyn std::fmt::Display) {
+    leptos::logging::warn!("api request failed: {message}");
+}
+
+/// `GET path` (e.g. `/portal/v1/me`) as `T`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let (status, bytes) = transport::send("GET", path, None).await?;
+    ApiError::from_answer(status, &bytes)
+}
+
+/// `POST path` with a JSON body, answered as `T`.
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    let json = serde_json::to_vec(body).map_err(|_| ApiError::new(0, "invalid_request", "The request could not be encoded."))?;
+    let (status, bytes) = transport::send("POST", path, Some(json)).await?;
+    ApiError::from_answer(status, &bytes)
+}
+
+/// The server's REST router, provided as Leptos context while a page renders on the server.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct ApiRouter(pub axum::Router);
+
+#[cfg(feature = "ssr")]
+mod transport {
+    use axum::body::Body;
+    use http::{Method, Request, header};
+    use leptos::prelude::use_context;
+    use tower::ServiceExt;
+
+    use super::{ApiError, ApiRouter};
+
+    /// Portal responses are small; this bounds what one in-process answer may make a render buffer.
+    const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+    pub(super) async fn send(method: &str, path: &str, json: Option<Vec<u8>>) -> Result<(u16, Vec<u8>), ApiError> {
+        let Some(ApiRouter(router)) = use_context::<ApiRouter>() else {
+            return Err(ApiError::new(500, "api_unavailable", "The page could not reach the API while rendering."));
+        };
+        let incoming = use_context::<http::request::Parts>();
+        let method = Method::from_bytes(method.as_bytes()).map_err(ApiError::network)?;
+        let mut request = Request::builder().method(method).uri(path).header(header::ACCEPT, "application/json");
+        if let Some(incoming) = &incoming {
+            // The admin's session cookie is what authenticates the page; the request id ties the
+            // in-process call to the page request in the logs and the audit trail.
+            for value in incoming.headers.get_all(header::COOKIE) {
+                request = request.header(header::COOKIE, value.clone());
+            }
+            if let Some(id) = incoming.headers.get("x-request-id") {
+                request = request.header("x-request-id", id.clone());
+            }
+        }
+        let body = match json {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json)
+            }
+            None => Body::empty(),
+        };
+        let request = request.body(body).map_err(ApiError::network)?;
+        let response = match router.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES).await.map_err(ApiError::network)?;
+        Ok((status, bytes.to_vec()))
+    }
+}
+
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+mod transport {
+    use send_wrapper::SendWrapper;
+
+    use super::ApiError;
+
+    pub(super) async fn send(method: &str, path: &str, json: Option<Vec<u8>>) -> Result<(u16, Vec<u8>), ApiError> {
+        // gloo-net's futures hold JS values and are not `Send`; WASM runs on one thread, so
+        // wrapping them is sound and lets Leptos resources (which require `Send`) await them.
+        SendWrapper::new(fetch(method.to_owned(), path.to_owned(), json)).await
+    }
+
+    async fn fetch(method: String, path: String, json: Option<Vec<u8>>) -> Result<(u16, Vec<u8>), ApiError> {
+        use gloo_net::http::{Method, RequestBuilder};
+
+        let method = match method.as_str() {
+            "POST" => Method::POST,
+            "PATCH" => Method::PATCH,
+            "PUT" => Method::PUT,
+            "DELETE" => Method::DELETE,
+            _ => Method::GET,
+        };
+        let builder = RequestBuilder::new(&path).method(method).header("Accept", "application/json");
+        let request = match json {
+            Some(json) => {
+                let text = String::from_utf8(json).map_err(ApiError::network)?;
+                builder.header("Content-Type", "application/json").body(text)
+            }
+            None => builder.build(),
+        }
+        .map_err(ApiError::network)?;
+        let response = request.send().await.map_err(ApiError::network)?;
+        let status = response.status();
+        let bytes = response.binary().await.map_err(ApiError::network)?;
+        Ok((status, bytes))
+    }
+}
+
+/// Neither side is compiled in (a plain `cargo check -p app`): there is nothing to call.
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+mod transport {
+    use super::ApiError;
+
+    pub(super) async fn send(_method: &str, _path: &str, _json: Option<Vec<u8>>) -> Result<(u16, Vec<u8>), ApiError> {
+        Err(ApiError::new(0, "api_unavailable", "Build the app crate with `ssr` or `hydrate` to call the API."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::MeResponse;
+
+    #[test]
+    fn error_answers_keep_status_and_body() {
+        let body = br#"{"code":"invalid_credentials","message":"Email or password is incorrect."}"#;
+        let err = ApiError::from_answer::<MeResponse>(401, body).unwrap_err();
+        assert!(err.is_unauthorized());
+        assert_eq!(err.body.code, "invalid_credentials");
+        assert_eq!(err.body.message, "Email or password is incorrect.");
+    }
+
+    #[test]
+    fn non_json_errors_still_carry_the_status() {
+        let err = ApiError::from_answer::<MeResponse>(502, b"<html>bad gateway</html>").unwrap_err();
+        assert_eq!((err.status, err.body.code.as_str()), (502, "http_error"));
+    }
+
+    #[test]
+    fn empty_success_reads_as_unit() {
+        assert_eq!(ApiError::from_answer::<()>(204, b""), Ok(()));
+    }
+}

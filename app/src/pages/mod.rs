@@ -1,0 +1,7 @@
+//! One module per page (or family of pages) of the portal.
+
+pub mod dashboard;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod placeholder;

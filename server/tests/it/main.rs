@@ -1,0 +1,8 @@
+//! One integration-test binary (one link, one run) over the real router and storage. It runs on
+//! SQLite, or on PostgreSQL when `TEST_DATABASE_URL` is set (scripts/test.sh does both).
+
+mod app;
+mod auth;
+mod cli;
+mod common;
+mod store_contract;
