@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The WASM entry point: hydrates the server-rendered Canopy portal in the browser.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
