@@ -45,6 +45,7 @@ export default defineConfig({
           LEPTOS_SITE_ADDR: '127.0.0.1:3100',
           LEPTOS_SITE_ROOT: 'target/site',
           CANOPY_ENV: 'development',
+          RUST_LOG: 'warn',
         },
         url: `${baseURL}/healthz`,
         timeout: 120_000,

@@ -137,8 +137,7 @@ test.describe('signing in', () => {
   test('keyboard: Tab reaches email, password and submit in order, and Enter submits', async ({ page }) => {
     await page.goto('/login');
     await hydrated(page);
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    await page.keyboard.press('Tab');
+    // A keyboard user starts in the email field (autofocus); Tab order runs from there.
     await expect(page.getByLabel('Email')).toBeFocused();
     await page.keyboard.type(ADMIN.email);
     await page.keyboard.press('Tab');
