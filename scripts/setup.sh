@@ -77,7 +77,10 @@ command -v npm >/dev/null || apt_install nodejs npm
 if [ ! -f "$CANOPY_ROOT/node_modules/.package-lock.json" ] \
    || [ "$CANOPY_ROOT/package-lock.json" -nt "$CANOPY_ROOT/node_modules/.package-lock.json" ]; then
   say "Installing npm packages"
-  (cd "$CANOPY_ROOT" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  # Not `npm ci`: this registry does not serve Tailwind's binaries for other platforms, so the
+  # lock cannot list them and `npm ci` refuses it. package.json pins exact versions, the lock is
+  # honoured, and --no-save leaves both untouched.
+  (cd "$CANOPY_ROOT" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
 
 # --- Browser and database for the tests ----------------------------------------------------------
