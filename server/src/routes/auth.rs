@@ -13,6 +13,8 @@ use axum::{
 };
 use serde::Deserialize;
 
+use app::scope::{encode_query_value, safe_next};
+
 use crate::{
     auth::{AdminAuth, clear_session_cookie, session_cookie},
     error::{AppError, AppResult},
@@ -108,41 +110,5 @@ fn with_cookie(response: impl IntoResponse, token: &TokenResponse, max_age: u64,
 fn set_cookie(response: &mut Response, cookie: &str) {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
-    }
-}
-
-/// Only same-site paths are followed after sign-in (`/x`, never `//host` or `https://...`).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
-        _ => "/".to_owned(),
-    }
-}
-
-fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/a/acme/billing/production")), "/a/acme/billing/production");
-        for unsafe_next in [Some("//evil.example"), Some("https://evil.example"), Some("/\\evil"), None] {
-            assert_eq!(safe_next(unsafe_next), "/");
-        }
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query_value("/a/b?x=1&y"), "/a/b%3Fx%3D1%26y");
     }
 }

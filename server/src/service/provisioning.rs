@@ -5,7 +5,10 @@ use rand::{Rng, distributions::Alphanumeric};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::audit::{Actor, AuditContext, Change};
+use super::{
+    audit::{Actor, AuditContext, Change},
+    tenancy::{self, EnvironmentScope},
+};
 use crate::{
     auth::password,
     demo,
@@ -76,15 +79,8 @@ pub async fn create_api_key(
     name: &str,
     actor: Actor,
 ) -> AppResult<(ApiKey, String)> {
-    let account = store.account_by_slug(account_slug).await?.ok_or(AppError::NotFound { what: "account" })?;
-    let application = store
-        .application_by_slug(&account.id, application_slug)
-        .await?
-        .ok_or(AppError::NotFound { what: "application" })?;
-    let environment = store
-        .environment_by_slug(&application.id, environment_slug)
-        .await?
-        .ok_or(AppError::NotFound { what: "environment" })?;
+    let EnvironmentScope { account, environment, .. } =
+        tenancy::environment_by_slugs(store, account_slug, application_slug, environment_slug).await?;
 
     let (prefix, secret) = generate_api_key_secret();
     let now = Timestamp::now().as_millis();

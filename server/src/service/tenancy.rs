@@ -32,6 +32,26 @@ pub async fn environment_for_admin(
     environment_slug: &str,
 ) -> AppResult<EnvironmentScope> {
     let account = account_for_admin(store, admin, account_slug).await?;
+    environment_in_account(store, account, application_slug, environment_slug).await
+}
+
+/// Any account's environment by slugs, for callers with no admin (the command line).
+pub async fn environment_by_slugs(
+    store: &dyn Store,
+    account_slug: &str,
+    application_slug: &str,
+    environment_slug: &str,
+) -> AppResult<EnvironmentScope> {
+    let account = store.account_by_slug(account_slug).await?.ok_or(AppError::NotFound { what: "account" })?;
+    environment_in_account(store, account, application_slug, environment_slug).await
+}
+
+async fn environment_in_account(
+    store: &dyn Store,
+    account: Account,
+    application_slug: &str,
+    environment_slug: &str,
+) -> AppResult<EnvironmentScope> {
     let application = store
         .application_by_slug(&account.id, application_slug)
         .await?
