@@ -54,6 +54,18 @@ impl Scope {
             .any(|environment| environment.slug == self.environment)
     }
 
+    /// "Billing · Production": the application and environment names, per `GET /portal/v1/me`.
+    pub fn title_in(&self, me: &MeResponse) -> Option<String> {
+        let application = me
+            .accounts
+            .iter()
+            .filter(|account| account.slug == self.account)
+            .flat_map(|account| &account.applications)
+            .find(|application| application.slug == self.application)?;
+        let environment = application.environments.iter().find(|environment| environment.slug == self.environment)?;
+        Some(format!("{} · {}", application.name, environment.name))
+    }
+
     /// The first environment the admin can manage: where `/` sends a signed-in admin.
     pub fn first_in(me: &MeResponse) -> Option<Scope> {
         me.accounts.iter().find_map(|account| {
@@ -161,6 +173,8 @@ mod tests {
         assert!(Scope::new("acme", "billing", "production").is_visible_in(&me()));
         assert!(!Scope::new("acme", "billing", "staging").is_visible_in(&me()));
         assert!(!Scope::new("globex", "billing", "production").is_visible_in(&me()));
+        assert_eq!(Scope::new("acme", "billing", "production").title_in(&me()).as_deref(), Some("Billing · production"));
+        assert_eq!(Scope::new("acme", "billing", "staging").title_in(&me()), None);
     }
 
     #[test]

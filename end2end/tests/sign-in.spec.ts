@@ -120,6 +120,17 @@ test.describe('signing in', () => {
     await context.close();
   });
 
+  test('the sign-in page fits a phone', async ({ page }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/login');
+    await hydrated(page);
+    await expect(page.getByLabel('Email')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeInViewport();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, 'login-mobile');
+  });
+
   test('a signed-out visit goes to sign-in and comes back afterwards', async ({ page }) => {
     const direct = await page.request.get(PRODUCTION, { maxRedirects: 0, headers: { accept: 'text/html' } });
     expect(direct.status()).toBe(302);
@@ -227,7 +238,14 @@ test.describe('the dashboard', () => {
     await hydrated(page);
     await expect(page.getByTestId('sidebar-nav')).toBeHidden();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Production');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
     await shot(page, 'overview-mobile');
+    await page.getByTestId('switch-environment').locator('summary').click();
+    await expect(page.getByTestId('switch-environment').getByRole('link', { name: 'Development' })).toBeInViewport({ ratio: 1 });
+    await shot(page, 'switcher-mobile');
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('switch-environment').getByRole('link', { name: 'Development' })).toBeHidden();
     await page.getByText('Menu', { exact: true }).click();
     await expect(page.getByTestId('mobile-nav')).toBeVisible();
     await shot(page, 'overview-mobile-menu');

@@ -86,4 +86,5 @@ pub fn Icon(name: IconName, #[prop(default = "size-4")] class: &'static str) -> 
             inner_html=name.paths()
         ></svg>
     }
+    .into_any()
 }

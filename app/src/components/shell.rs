@@ -67,7 +67,9 @@ pub fn DashboardShell() -> impl IntoView {
         >
             "Skip to content"
         </a>
-        <div class="min-h-screen bg-zinc-50">
+        // The gradient paints the sidebar's column (and its border) the full height of long
+        // pages, under the fixed sidebar.
+        <div class="min-h-screen bg-zinc-50 md:bg-[linear-gradient(to_right,#fff_calc(15rem-1px),#e4e4e7_calc(15rem-1px),#e4e4e7_15rem,#fafafa_15rem)]">
             <aside class="fixed inset-y-0 left-0 z-30 hidden w-60 flex-col border-r border-zinc-200 bg-white md:flex">
                 <div class="flex h-14 items-center border-b border-zinc-200/70 px-4">
                     <Wordmark scope/>
@@ -97,6 +99,7 @@ pub fn DashboardShell() -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -112,6 +115,7 @@ fn Wordmark(scope: Memo<Scope>) -> impl IntoView {
             <span class="text-[0.9375rem] font-semibold tracking-tight text-zinc-900">"Canopy"</span>
         </a>
     }
+    .into_any()
 }
 
 /// The list of dashboard pages; the current one carries `aria-current="page"`.
@@ -150,6 +154,7 @@ fn SectionNav(scope: Memo<Scope>, section: Memo<String>, test_id: &'static str) 
             <ul class="space-y-0.5">{items}</ul>
         </nav>
     }
+    .into_any()
 }
 
 /// Below the `md` breakpoint the sidebar becomes this bar with a disclosure menu.
@@ -176,6 +181,7 @@ fn MobileHeader(scope: Memo<Scope>, section: Memo<String>) -> impl IntoView {
             {menu}
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -194,9 +200,11 @@ fn TopBar(me: MeResponse, scope: Memo<Scope>, section: Memo<String>) -> impl Int
             data-production=move || production().to_string()
         >
             <div class="flex h-14 items-center gap-3 px-2 sm:px-4 md:px-6">
-                <Switcher me scope section/>
-                <div class="ml-auto flex shrink-0 items-center gap-3">
-                    <div class="flex items-center gap-2.5" data-testid="signed-in-admin">
+                <div class="min-w-0 flex-1">
+                    <Switcher me scope section/>
+                </div>
+                <div class="flex shrink-0 items-center gap-3">
+                    <div class="hidden items-center gap-2.5 sm:flex" data-testid="signed-in-admin" title=admin.email.clone()>
                         <span class="flex size-8 items-center justify-center rounded-full bg-canopy-100 text-xs font-semibold text-canopy-800 ring-1 ring-canopy-200" aria-hidden="true">
                             {initials(&admin.name)}
                         </span>
@@ -212,13 +220,14 @@ fn TopBar(me: MeResponse, scope: Memo<Scope>, section: Memo<String>) -> impl Int
                             class="inline-flex items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium text-zinc-700 ring-1 ring-zinc-200 hover:bg-zinc-50 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
                         >
                             <Icon name=IconName::SignOut/>
-                            "Sign out"
+                            <span class="sr-only sm:not-sr-only">"Sign out"</span>
                         </button>
                     </form>
                 </div>
             </div>
         </header>
     }
+    .into_any()
 }
 
 #[component]
@@ -229,6 +238,7 @@ fn TopBarSkeleton() -> impl IntoView {
             <span class="ml-auto h-8 w-28 animate-pulse rounded bg-zinc-100"></span>
         </div>
     }
+    .into_any()
 }
 
 /// Shown only in the browser while a page's data loads after client-side navigation; server
@@ -247,4 +257,5 @@ pub fn PageSkeleton() -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }

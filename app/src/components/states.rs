@@ -73,6 +73,7 @@ pub fn EnvironmentNotFound(
             })}
         </section>
     }
+    .into_any()
 }
 
 /// Any other failure: what went wrong in the API's words, and a way to try again.
@@ -105,4 +106,5 @@ pub fn LoadError(error: ApiError) -> impl IntoView {
             </div>
         </section>
     }
+    .into_any()
 }

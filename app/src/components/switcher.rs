@@ -28,6 +28,7 @@ pub fn EnvironmentBadge(slug: String, name: String) -> impl IntoView {
             {name}
         </span>
     }
+    .into_any()
 }
 
 /// Where a choice in the switcher leads: the same page of the chosen environment, preferring the
@@ -148,7 +149,7 @@ pub fn Switcher(
                     {application_items}
                 </Menu>
                 <Separator/>
-                <Menu label="Environment" test_id="switch-environment" heading="Environments" summary=environment_label>
+                <Menu label="Environment" test_id="switch-environment" heading="Environments" align_end=true summary=environment_label>
                     {environment_items}
                 </Menu>
             </nav>
@@ -169,8 +170,16 @@ fn Menu(
     heading: &'static str,
     test_id: &'static str,
     summary: AnyView,
+    /// On narrow screens, open towards the left (the last menu sits near the right edge).
+    #[prop(optional)]
+    align_end: bool,
     children: Children,
 ) -> impl IntoView {
+    let panel = if align_end {
+        "absolute right-0 z-40 mt-1.5 w-64 max-w-[calc(100vw-2rem)] origin-top-right rounded-lg bg-white p-1 shadow-lg ring-1 ring-zinc-900/10 sm:left-0 sm:right-auto sm:origin-top-left"
+    } else {
+        "absolute left-0 z-40 mt-1.5 w-64 max-w-[calc(100vw-2rem)] origin-top-left rounded-lg bg-white p-1 shadow-lg ring-1 ring-zinc-900/10"
+    };
     view! {
         <details class="group relative min-w-0" data-menu="" data-testid=test_id>
             <summary class="flex min-w-0 cursor-pointer list-none items-center gap-1.5 rounded-md px-2 py-1.5 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-canopy-600 group-open:bg-zinc-100 [&::-webkit-details-marker]:hidden">
@@ -178,12 +187,13 @@ fn Menu(
                 {summary}
                 <Icon name=IconName::ChevronsUpDown class="size-3.5 shrink-0 text-zinc-400"/>
             </summary>
-            <div class="absolute left-0 z-40 mt-1.5 w-64 max-w-[calc(100vw-2rem)] origin-top-left rounded-lg bg-white p-1 shadow-lg ring-1 ring-zinc-900/10">
+            <div class=panel>
                 <p class="px-2.5 pb-1 pt-1.5 text-xs font-medium text-zinc-500">{heading}</p>
                 <ul class="space-y-0.5">{children()}</ul>
             </div>
         </details>
     }
+    .into_any()
 }
 
 #[component]

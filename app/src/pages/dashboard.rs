@@ -35,6 +35,7 @@ pub fn OverviewPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 fn created_on(at: &Timestamp) -> String {
@@ -94,6 +95,7 @@ fn Overview(env: EnvironmentResponse, scope: Scope) -> impl IntoView {
 
         <Explore scope/>
     }
+    .into_any()
 }
 
 #[component]
@@ -116,6 +118,7 @@ fn StatCard(
             <p class="mt-1 text-xs leading-5 text-zinc-500">{note}</p>
         </div>
     }
+    .into_any()
 }
 
 /// One status of the assignments card: its colours are AA on white (text) and distinct in the bar.
@@ -208,6 +211,7 @@ fn AssignmentsCard(active: i64, scheduled: i64, expired: i64) -> impl IntoView {
             <dl class="mt-3 divide-y divide-zinc-100">{legend}</dl>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -244,6 +248,7 @@ fn ExpiringCard(count: i64, href: String) -> impl IntoView {
             </a>
         </section>
     }
+    .into_any()
 }
 
 /// The other pages of this environment, with what each is for.
@@ -279,4 +284,5 @@ fn Explore(scope: Scope) -> impl IntoView {
             </ul>
         </section>
     }
+    .into_any()
 }

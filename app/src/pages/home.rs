@@ -29,6 +29,7 @@ pub fn HomePage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 /// A signed-in admin who is not a member of any account with an environment yet.
@@ -48,4 +49,5 @@ fn NoEnvironments() -> impl IntoView {
             </form>
         </main>
     }
+    .into_any()
 }

@@ -162,6 +162,7 @@ pub fn LoginPage() -> impl IntoView {
             <BrandPanel/>
         </div>
     }
+    .into_any()
 }
 
 /// A labelled input with its error, tied together with `aria-invalid` and `aria-describedby`.
@@ -207,6 +208,7 @@ fn Field(
             })}
         </div>
     }
+    .into_any()
 }
 
 /// The right half on wide screens: what Canopy is, drawn as a small tree of access.
@@ -247,6 +249,7 @@ fn BrandPanel() -> impl IntoView {
             </div>
         </aside>
     }
+    .into_any()
 }
 
 fn focus(input: NodeRef<html::Input>) {

@@ -31,4 +31,5 @@ pub fn NotFoundPage() -> impl IntoView {
             </a>
         </main>
     }
+    .into_any()
 }

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    components::icons::{Icon, IconName},
+    components::{
+        icons::{Icon, IconName},
+        shell::MeResource,
+    },
     scope::Scope,
     sections,
 };
@@ -15,6 +18,12 @@ pub fn ComingNext(
     slug: &'static str,
 ) -> impl IntoView {
     let scope = expect_context::<Memo<Scope>>();
+    let me = expect_context::<MeResource>();
+    // The shell only renders this page once `me` has loaded, so the names are there.
+    let eyebrow = move || {
+        let scope = scope.get();
+        me.get().and_then(Result::ok).and_then(|me| scope.title_in(&me)).unwrap_or(scope.environment)
+    };
     let Some(section) = sections::section(slug) else {
         return view! { <p>"Unknown section."</p> }.into_any();
     };
@@ -36,7 +45,7 @@ pub fn ComingNext(
     view! {
         <Title text=format!("{} · Canopy", section.label)/>
         <header>
-            <p class="text-sm font-medium text-zinc-500">{move || scope.with(|s| s.environment.clone())}</p>
+            <p class="text-sm font-medium text-zinc-500">{eyebrow}</p>
             <h1 class="mt-1 text-2xl font-semibold tracking-tight text-zinc-900">{section.label}</h1>
             <p class="mt-1.5 max-w-2xl text-sm text-zinc-600">{section.purpose}</p>
         </header>

@@ -4,7 +4,12 @@
 //! `RETURNING`-free inserts, integer timestamps), so the SQL and the row decoding are written once
 //! here and instantiated per backend by [`impl_store!`]: a macro rather than generics because
 //! sqlx's executor bounds over an abstract `Database` would drown the SQL they carry. The backend
-//! files keep what differs: connection options and migrations.
+//! files keep what differs: connection options, migrations and how a write transaction begins.
+//! Booleans and JSON need no per-backend code: sqlx encodes `bool` and `Json<T>` as what each
+//! schema declares (INTEGER 0/1 and TEXT on SQLite, BOOLEAN and JSONB on PostgreSQL).
+//!
+//! Every trait method runs in a `tracing` span named after it; the span's target
+//! (`server::store::sqlite` / `server::store::postgres`) names the backend.
 
 /// Multi-row inserts are chunked so one statement stays under SQLite's 32,766 bind parameters
 /// (PostgreSQL allows 65,535).
@@ -22,7 +27,7 @@ pub(super) fn map_db_error(err: sqlx::Error) -> super::StoreError {
 }
 
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:expr) => {
+    ($store:ty, $db:ty, $backend:expr, begin = $begin:literal) => {
         use async_trait::async_trait;
         use sqlx::{QueryBuilder, Row};
 
@@ -186,7 +191,8 @@ macro_rules! impl_store {
             for chunk in rows.chunks(per_statement) {
                 let mut builder = QueryBuilder::<$db>::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
                 builder.push_values(chunk, |separated, row| bind(separated, row));
-                builder.build().execute(&mut **tx).await.map_err(map_db_error)?;
+                // Not cached: each chunk size is a different statement, used once per batch.
+                builder.build().persistent(false).execute(&mut **tx).await.map_err(map_db_error)?;
             }
             Ok(())
         }
@@ -198,17 +204,17 @@ macro_rules! impl_store {
                 &["id", "account_id", "environment_id", "actor_type", "actor_id", "action", "target_type", "target_id", "before_state", "after_state", "request_id", "created_at"],
                 events,
                 |mut row, e| {
-                    row.push_bind(e.id.clone())
-                        .push_bind(e.account_id.clone())
-                        .push_bind(e.environment_id.clone())
-                        .push_bind(e.actor_type.clone())
-                        .push_bind(e.actor_id.clone())
-                        .push_bind(e.action.clone())
-                        .push_bind(e.target_type.clone())
-                        .push_bind(e.target_id.clone())
-                        .push_bind(e.before.clone().map(sqlx::types::Json))
-                        .push_bind(e.after.clone().map(sqlx::types::Json))
-                        .push_bind(e.request_id.clone())
+                    row.push_bind(e.id.as_str())
+                        .push_bind(e.account_id.as_str())
+                        .push_bind(e.environment_id.as_deref())
+                        .push_bind(e.actor_type.as_str())
+                        .push_bind(e.actor_id.as_deref())
+                        .push_bind(e.action.as_str())
+                        .push_bind(e.target_type.as_str())
+                        .push_bind(e.target_id.as_deref())
+                        .push_bind(e.before.as_ref().map(sqlx::types::Json))
+                        .push_bind(e.after.as_ref().map(sqlx::types::Json))
+                        .push_bind(e.request_id.as_deref())
                         .push_bind(e.created_at);
                 },
             )
@@ -223,6 +229,7 @@ macro_rules! impl_store {
                 $backend
             }
 
+            #[tracing::instrument(skip_all)]
             async fn migrate(&self) -> StoreResult<()> {
                 self.run_migrations().await
             }
@@ -233,11 +240,11 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            #[tracing::instrument(skip_all, fields(assignments = batch.assignments.len()))]
+            #[tracing::instrument(skip_all, fields(identities = batch.identities.len(), assignments = batch.assignments.len()))]
             async fn insert_batch(&self, batch: &InsertBatch) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(map_db_error)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
                 insert_rows(&mut tx, "accounts", &["id", "slug", "name", "created_at"], &batch.accounts, |mut row, a| {
-                    row.push_bind(a.id.clone()).push_bind(a.slug.clone()).push_bind(a.name.clone()).push_bind(a.created_at);
+                    row.push_bind(a.id.as_str()).push_bind(a.slug.as_str()).push_bind(a.name.as_str()).push_bind(a.created_at);
                 })
                 .await?;
                 insert_rows(
@@ -246,25 +253,25 @@ macro_rules! impl_store {
                     &["id", "email", "email_normalized", "name", "password_hash", "created_at"],
                     &batch.admins,
                     |mut row, a| {
-                        row.push_bind(a.id.clone())
-                            .push_bind(a.email.clone())
-                            .push_bind(a.email_normalized.clone())
-                            .push_bind(a.name.clone())
-                            .push_bind(a.password_hash.clone())
+                        row.push_bind(a.id.as_str())
+                            .push_bind(a.email.as_str())
+                            .push_bind(a.email_normalized.as_str())
+                            .push_bind(a.name.as_str())
+                            .push_bind(a.password_hash.as_str())
                             .push_bind(a.created_at);
                     },
                 )
                 .await?;
                 insert_rows(&mut tx, "account_members", &["account_id", "admin_id", "role", "created_at"], &batch.memberships, |mut row, m| {
-                    row.push_bind(m.account_id.clone()).push_bind(m.admin_id.clone()).push_bind(m.role.clone()).push_bind(m.created_at);
+                    row.push_bind(m.account_id.as_str()).push_bind(m.admin_id.as_str()).push_bind(m.role.as_str()).push_bind(m.created_at);
                 })
                 .await?;
                 insert_rows(&mut tx, "applications", &["id", "account_id", "slug", "name", "created_at"], &batch.applications, |mut row, a| {
-                    row.push_bind(a.id.clone()).push_bind(a.account_id.clone()).push_bind(a.slug.clone()).push_bind(a.name.clone()).push_bind(a.created_at);
+                    row.push_bind(a.id.as_str()).push_bind(a.account_id.as_str()).push_bind(a.slug.as_str()).push_bind(a.name.as_str()).push_bind(a.created_at);
                 })
                 .await?;
                 insert_rows(&mut tx, "environments", &["id", "application_id", "slug", "name", "created_at"], &batch.environments, |mut row, e| {
-                    row.push_bind(e.id.clone()).push_bind(e.application_id.clone()).push_bind(e.slug.clone()).push_bind(e.name.clone()).push_bind(e.created_at);
+                    row.push_bind(e.id.as_str()).push_bind(e.application_id.as_str()).push_bind(e.slug.as_str()).push_bind(e.name.as_str()).push_bind(e.created_at);
                 })
                 .await?;
                 // Parents before children, so the self-referencing foreign key holds row by row.
@@ -276,13 +283,13 @@ macro_rules! impl_store {
                     &["id", "environment_id", "parent_id", "name", "kind", "id_path", "path", "depth", "created_at", "updated_at"],
                     &nodes,
                     |mut row, n| {
-                        row.push_bind(n.id.clone())
-                            .push_bind(n.environment_id.clone())
-                            .push_bind(n.parent_id.clone())
-                            .push_bind(n.name.clone())
-                            .push_bind(n.kind.clone())
-                            .push_bind(n.id_path.clone())
-                            .push_bind(n.path.clone())
+                        row.push_bind(n.id.as_str())
+                            .push_bind(n.environment_id.as_str())
+                            .push_bind(n.parent_id.as_deref())
+                            .push_bind(n.name.as_str())
+                            .push_bind(n.kind.as_str())
+                            .push_bind(n.id_path.as_str())
+                            .push_bind(n.path.as_str())
                             .push_bind(n.depth)
                             .push_bind(n.created_at)
                             .push_bind(n.updated_at);
@@ -295,22 +302,22 @@ macro_rules! impl_store {
                     &["id", "application_id", "first_name", "last_name", "name", "email", "email_normalized", "avatar_url", "status", "created_at", "updated_at"],
                     &batch.identities,
                     |mut row, i| {
-                        row.push_bind(i.id.clone())
-                            .push_bind(i.application_id.clone())
-                            .push_bind(i.first_name.clone())
-                            .push_bind(i.last_name.clone())
-                            .push_bind(i.name.clone())
-                            .push_bind(i.email.clone())
-                            .push_bind(i.email_normalized.clone())
-                            .push_bind(i.avatar_url.clone())
-                            .push_bind(i.status.clone())
+                        row.push_bind(i.id.as_str())
+                            .push_bind(i.application_id.as_str())
+                            .push_bind(i.first_name.as_str())
+                            .push_bind(i.last_name.as_str())
+                            .push_bind(i.name.as_str())
+                            .push_bind(i.email.as_str())
+                            .push_bind(i.email_normalized.as_str())
+                            .push_bind(i.avatar_url.as_deref())
+                            .push_bind(i.status.as_str())
                             .push_bind(i.created_at)
                             .push_bind(i.updated_at);
                     },
                 )
                 .await?;
                 insert_rows(&mut tx, "resources", &["id", "environment_id", "name", "description", "created_at"], &batch.resources, |mut row, r| {
-                    row.push_bind(r.id.clone()).push_bind(r.environment_id.clone()).push_bind(r.name.clone()).push_bind(r.description.clone()).push_bind(r.created_at);
+                    row.push_bind(r.id.as_str()).push_bind(r.environment_id.as_str()).push_bind(r.name.as_str()).push_bind(r.description.as_deref()).push_bind(r.created_at);
                 })
                 .await?;
                 insert_rows(
@@ -319,11 +326,11 @@ macro_rules! impl_store {
                     &["id", "environment_id", "resource_id", "action", "key", "created_at"],
                     &batch.permissions,
                     |mut row, p| {
-                        row.push_bind(p.id.clone())
-                            .push_bind(p.environment_id.clone())
-                            .push_bind(p.resource_id.clone())
-                            .push_bind(p.action.clone())
-                            .push_bind(p.key.clone())
+                        row.push_bind(p.id.as_str())
+                            .push_bind(p.environment_id.as_str())
+                            .push_bind(p.resource_id.as_str())
+                            .push_bind(p.action.as_str())
+                            .push_bind(p.key.as_str())
                             .push_bind(p.created_at);
                     },
                 )
@@ -334,10 +341,10 @@ macro_rules! impl_store {
                     &["id", "environment_id", "name", "description", "is_system", "created_at", "updated_at"],
                     &batch.roles,
                     |mut row, r| {
-                        row.push_bind(r.id.clone())
-                            .push_bind(r.environment_id.clone())
-                            .push_bind(r.name.clone())
-                            .push_bind(r.description.clone())
+                        row.push_bind(r.id.as_str())
+                            .push_bind(r.environment_id.as_str())
+                            .push_bind(r.name.as_str())
+                            .push_bind(r.description.as_deref())
                             .push_bind(r.is_system)
                             .push_bind(r.created_at)
                             .push_bind(r.updated_at);
@@ -345,7 +352,7 @@ macro_rules! impl_store {
                 )
                 .await?;
                 insert_rows(&mut tx, "role_permissions", &["role_id", "permission_id"], &batch.role_permissions, |mut row, rp| {
-                    row.push_bind(rp.role_id.clone()).push_bind(rp.permission_id.clone());
+                    row.push_bind(rp.role_id.as_str()).push_bind(rp.permission_id.as_str());
                 })
                 .await?;
                 insert_rows(
@@ -354,11 +361,11 @@ macro_rules! impl_store {
                     &["id", "environment_id", "identity_id", "node_id", "role_id", "effective_from", "effective_to", "created_at", "updated_at"],
                     &batch.assignments,
                     |mut row, a| {
-                        row.push_bind(a.id.clone())
-                            .push_bind(a.environment_id.clone())
-                            .push_bind(a.identity_id.clone())
-                            .push_bind(a.node_id.clone())
-                            .push_bind(a.role_id.clone())
+                        row.push_bind(a.id.as_str())
+                            .push_bind(a.environment_id.as_str())
+                            .push_bind(a.identity_id.as_str())
+                            .push_bind(a.node_id.as_str())
+                            .push_bind(a.role_id.as_str())
                             .push_bind(a.effective_from)
                             .push_bind(a.effective_to)
                             .push_bind(a.created_at)
@@ -372,11 +379,11 @@ macro_rules! impl_store {
                     &["id", "environment_id", "name", "prefix", "secret_hash", "created_at", "last_used_at", "revoked_at"],
                     &batch.api_keys,
                     |mut row, k| {
-                        row.push_bind(k.id.clone())
-                            .push_bind(k.environment_id.clone())
-                            .push_bind(k.name.clone())
-                            .push_bind(k.prefix.clone())
-                            .push_bind(k.secret_hash.clone())
+                        row.push_bind(k.id.as_str())
+                            .push_bind(k.environment_id.as_str())
+                            .push_bind(k.name.as_str())
+                            .push_bind(k.prefix.as_str())
+                            .push_bind(k.secret_hash.as_str())
                             .push_bind(k.created_at)
                             .push_bind(k.last_used_at)
                             .push_bind(k.revoked_at);
@@ -387,6 +394,7 @@ macro_rules! impl_store {
                 tx.commit().await.map_err(map_db_error)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn counts(&self) -> StoreResult<TableCounts> {
                 let row = sqlx::query(
                     "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM admins) AS admins, \
@@ -418,6 +426,7 @@ macro_rules! impl_store {
                 })
             }
 
+            #[tracing::instrument(skip_all)]
             async fn account_by_slug(&self, slug: &str) -> StoreResult<Option<Account>> {
                 let row = sqlx::query("SELECT id, slug, name, created_at FROM accounts WHERE slug = $1")
                     .bind(slug)
@@ -427,11 +436,13 @@ macro_rules! impl_store {
                 Ok(row.as_ref().map(account).transpose()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn admin_by_id(&self, id: &str) -> StoreResult<Option<Admin>> {
                 let row = sqlx::query("SELECT * FROM admins WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(map_db_error)?;
                 Ok(row.as_ref().map(admin).transpose()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn admin_by_email(&self, email_normalized: &str) -> StoreResult<Option<Admin>> {
                 let row = sqlx::query("SELECT * FROM admins WHERE email_normalized = $1")
                     .bind(email_normalized)
@@ -441,6 +452,7 @@ macro_rules! impl_store {
                 Ok(row.as_ref().map(admin).transpose()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn admin_memberships(&self, admin_id: &str) -> StoreResult<Vec<(Account, Membership)>> {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT {MEMBERSHIP_COLUMNS} FROM account_members m JOIN accounts a ON a.id = m.account_id \
@@ -453,6 +465,7 @@ macro_rules! impl_store {
                 Ok(rows.iter().map(|row| Ok((account(row)?, membership(row)?))).collect::<sqlx::Result<_>>()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn membership(&self, account_id: &str, admin_id: &str) -> StoreResult<Option<Membership>> {
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT {MEMBERSHIP_COLUMNS} FROM account_members m JOIN accounts a ON a.id = m.account_id \
@@ -466,8 +479,9 @@ macro_rules! impl_store {
                 Ok(row.as_ref().map(membership).transpose()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn create_session(&self, new: &AdminSession, audit: &[AuditEvent]) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(map_db_error)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
                 sqlx::query("INSERT INTO admin_sessions (id, admin_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&new.id)
                     .bind(&new.admin_id)
@@ -481,13 +495,15 @@ macro_rules! impl_store {
                 tx.commit().await.map_err(map_db_error)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn session_by_id(&self, id: &str) -> StoreResult<Option<AdminSession>> {
                 let row = sqlx::query("SELECT * FROM admin_sessions WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(map_db_error)?;
                 Ok(row.as_ref().map(session).transpose()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn revoke_session(&self, id: &str, at: i64, audit: &[AuditEvent]) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(map_db_error)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
                 sqlx::query("UPDATE admin_sessions SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
                     .bind(at)
                     .bind(id)
@@ -498,6 +514,7 @@ macro_rules! impl_store {
                 tx.commit().await.map_err(map_db_error)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn applications(&self, account_id: &str) -> StoreResult<Vec<Application>> {
                 let rows = sqlx::query("SELECT * FROM applications WHERE account_id = $1 ORDER BY name, id")
                     .bind(account_id)
@@ -507,6 +524,7 @@ macro_rules! impl_store {
                 Ok(rows.iter().map(application).collect::<sqlx::Result<_>>()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn application_by_slug(&self, account_id: &str, slug: &str) -> StoreResult<Option<Application>> {
                 let row = sqlx::query("SELECT * FROM applications WHERE account_id = $1 AND slug = $2")
                     .bind(account_id)
@@ -517,6 +535,7 @@ macro_rules! impl_store {
                 Ok(row.as_ref().map(application).transpose()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn environments(&self, application_id: &str) -> StoreResult<Vec<Environment>> {
                 let rows = sqlx::query("SELECT * FROM environments WHERE application_id = $1 ORDER BY created_at, id")
                     .bind(application_id)
@@ -526,6 +545,7 @@ macro_rules! impl_store {
                 Ok(rows.iter().map(environment).collect::<sqlx::Result<_>>()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn environment_by_slug(&self, application_id: &str, slug: &str) -> StoreResult<Option<Environment>> {
                 let row = sqlx::query("SELECT * FROM environments WHERE application_id = $1 AND slug = $2")
                     .bind(application_id)
@@ -570,11 +590,13 @@ macro_rules! impl_store {
                 })
             }
 
+            #[tracing::instrument(skip_all)]
             async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>> {
                 let row = sqlx::query("SELECT * FROM api_keys WHERE prefix = $1").bind(prefix).fetch_optional(&self.pool).await.map_err(map_db_error)?;
                 Ok(row.as_ref().map(api_key).transpose()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn nodes(&self, environment_id: &str) -> StoreResult<Vec<Node>> {
                 let rows = sqlx::query("SELECT * FROM nodes WHERE environment_id = $1 ORDER BY id_path")
                     .bind(environment_id)
@@ -584,6 +606,7 @@ macro_rules! impl_store {
                 Ok(rows.iter().map(node).collect::<sqlx::Result<_>>()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn identity_by_email(&self, application_id: &str, email_normalized: &str) -> StoreResult<Option<Identity>> {
                 let row = sqlx::query("SELECT * FROM identities WHERE application_id = $1 AND email_normalized = $2")
                     .bind(application_id)
@@ -594,6 +617,7 @@ macro_rules! impl_store {
                 Ok(row.as_ref().map(identity).transpose()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn roles(&self, environment_id: &str) -> StoreResult<Vec<Role>> {
                 let rows = sqlx::query("SELECT * FROM roles WHERE environment_id = $1 ORDER BY name")
                     .bind(environment_id)
@@ -603,6 +627,7 @@ macro_rules! impl_store {
                 Ok(rows.iter().map(role).collect::<sqlx::Result<_>>()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn assignments_for_identity(&self, identity_id: &str) -> StoreResult<Vec<Assignment>> {
                 let rows = sqlx::query("SELECT * FROM assignments WHERE identity_id = $1 ORDER BY created_at, id")
                     .bind(identity_id)
@@ -612,6 +637,7 @@ macro_rules! impl_store {
                 Ok(rows.iter().map(assignment).collect::<sqlx::Result<_>>()?)
             }
 
+            #[tracing::instrument(skip_all)]
             async fn recent_audit_events(&self, account_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>> {
                 // Events of one write share a millisecond; the UUIDv7 id keeps their order.
                 let rows = sqlx::query("SELECT * FROM audit_events WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")

@@ -41,4 +41,6 @@ impl SqliteStore {
     }
 }
 
-super::shared::impl_store!(SqliteStore, Sqlite, super::Backend::Sqlite);
+// `BEGIN IMMEDIATE`: a write transaction takes the write lock up front, so with several pooled
+// connections it waits (busy_timeout) instead of failing with SQLITE_BUSY when it upgrades a read.
+super::shared::impl_store!(SqliteStore, Sqlite, super::Backend::Sqlite, begin = "BEGIN IMMEDIATE");

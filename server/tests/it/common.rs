@@ -1,22 +1,34 @@
-//! A fresh, migrated database per test: a temporary SQLite file, or a new database on the
-//! PostgreSQL server named by `TEST_DATABASE_URL`.
+//! A fresh, migrated database per test: a SQLite file in a new temporary directory, or, when
+//! `TEST_DATABASE_URL` names a PostgreSQL server (scripts/with-postgres.sh starts a throwaway one),
+//! a new database `canopy_test_<random>` on it. Either is removed when the test's thread ends,
+//! so repeated runs leave nothing behind in the temp dir or on a long-lived server.
 
-use std::sync::Arc;
+use std::{cell::RefCell, sync::Arc, time::Duration};
 
 use server::store::{self, Store};
+use sqlx::Connection;
+
+/// The PostgreSQL server the suite runs against, if any.
+fn postgres_server_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.is_empty())
+}
 
 pub fn backend_name() -> &'static str {
-    if std::env::var("TEST_DATABASE_URL").is_ok() { "postgres" } else { "sqlite" }
+    if postgres_server_url().is_some() { "postgres" } else { "sqlite" }
 }
 
 pub async fn test_store() -> Arc<dyn Store> {
-    let url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(server_url) => fresh_postgres_database(&server_url).await,
-        Err(_) => {
-            // Kept for the life of the test process; the OS temp dir is cleaned by tempfile's
-            // owner otherwise, and a leaked dir per test is a few KB.
-            let dir = tempfile::tempdir().expect("temp dir").keep();
-            format!("sqlite://{}/canopy.db", dir.display())
+    let url = match postgres_server_url() {
+        Some(server_url) => {
+            let (url, name) = fresh_postgres_database(&server_url).await;
+            on_thread_exit(Scratch::Postgres { server_url, name });
+            url
+        }
+        None => {
+            let dir = tempfile::Builder::new().prefix("canopy-test-").tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/canopy.db", dir.path().display());
+            on_thread_exit(Scratch::Sqlite(dir));
+            url
         }
     };
     let store = store::connect(&url).await.expect("test database opens");
@@ -24,12 +36,50 @@ pub async fn test_store() -> Arc<dyn Store> {
     store
 }
 
-async fn fresh_postgres_database(server_url: &str) -> String {
-    use sqlx::Connection;
+/// Creates an empty database on the server and returns its URL and name.
+async fn fresh_postgres_database(server_url: &str) -> (String, String) {
     let name = format!("canopy_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(server_url).await.expect("TEST_DATABASE_URL is reachable");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create test database");
     admin.close().await.ok();
     let (base, _) = server_url.rsplit_once('/').expect("TEST_DATABASE_URL ends with /<database>");
-    format!("{base}/{name}")
+    (format!("{base}/{name}"), name)
+}
+
+/// What a test created outside its own memory, removed when dropped.
+enum Scratch {
+    /// Removing the directory also removes the database file, its WAL and shared-memory files.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server_url: String, name: String },
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let Scratch::Postgres { server_url, name } = self else { return };
+        // Runs at thread exit, where the test's runtime is gone: a short-lived one on its own
+        // thread. Best effort; FORCE ends connections the test's pool may still hold.
+        let (server_url, name) = (server_url.clone(), name.clone());
+        let dropper = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async {
+                let drop_it = async {
+                    let mut admin = sqlx::PgConnection::connect(&server_url).await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut admin).await?;
+                    admin.close().await
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(10), drop_it).await;
+            });
+        });
+        let _ = dropper.join();
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+}
+
+/// libtest runs each test on its own thread, so thread-local values are dropped when the test
+/// ends (after its runtime and the store's pool are gone).
+fn on_thread_exit(scratch: Scratch) {
+    SCRATCH.with(|held| held.borrow_mut().push(scratch));
 }
