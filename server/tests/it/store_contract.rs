@@ -266,8 +266,10 @@ async fn unique_constraints_map_to_conflict() {
     let first = tenant("t1");
     store.insert_batch(&first).await.unwrap();
 
-    // Each case: a fresh tenant "t3" that repeats one unique value of "t1".
-    let cases: [(&str, fn(&mut InsertBatch)); 8] = [
+    // Each case: a fresh tenant "t3" with one value repeated that must be unique, either one of
+    // "t1" (already stored) or one of its own rows (earlier in the same batch).
+    type Change = fn(&mut InsertBatch);
+    let cases: [(&str, Change); 8] = [
         ("account slug", |b| b.accounts[0].slug = "t1-co".into()),
         ("admin email", |b| b.admins[0].email_normalized = "boss@t1.example".into()),
         ("api key prefix", |b| b.api_keys[0].prefix = "cnp_t1".into()),
