@@ -39,6 +39,9 @@ pub enum AppError {
     /// 422: well-formed but invalid; `details` names the fields.
     #[error("validation failed")]
     Validation(FieldErrors),
+    /// A refusal with its own status and body (the same errors bulk items carry).
+    #[error("{}", body.message)]
+    Item { status: StatusCode, body: ApiErrorBody },
     /// 500: logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -77,6 +80,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Item { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,6 +105,7 @@ impl AppError {
                     errors.0.iter().map(|(field, message)| (field.clone(), Value::String(message.clone()))).collect();
                 body
             }
+            AppError::Item { body, .. } => body.clone(),
             AppError::Internal(_) => ApiErrorBody::new("internal_error", "Something went wrong on our side."),
         }
     }

@@ -4,6 +4,7 @@
 //! validation runs unchanged in the WASM bundle (before a form is sent) and on the server
 //! (before anything is written), so the two can never disagree about what is valid.
 
+pub mod assignment;
 pub mod auth;
 pub mod environment;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod pagination;
 pub mod timestamp;
 pub mod validation;
 
+pub use assignment::*;
 pub use auth::*;
 pub use environment::*;
 pub use error::*;

@@ -24,9 +24,14 @@ impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(&parts.headers)?
-            .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
-            .ok_or_else(|| AppError::unauthorized("Sign in to continue: send an admin token."))?;
+        let Some(token) = bearer_token(&parts.headers)?.or_else(|| cookie(&parts.headers, SESSION_COOKIE)) else {
+            // A valid API key is a credential of another principal type: 403, like a wrong token.
+            if let Some(raw) = super::management::api_key_header(&parts.headers)? {
+                super::management::verify_api_key(state, &raw).await?;
+                return Err(AppError::wrong_principal("The portal API takes admin tokens; API keys call /api/v1."));
+            }
+            return Err(AppError::unauthorized("Sign in to continue: send an admin token."));
+        };
         let claims = state.tokens.verify(&token, PrincipalKind::Admin)?;
         let session_id = claims.sid.ok_or_else(|| AppError::unauthorized("The token is invalid."))?;
         let session = state

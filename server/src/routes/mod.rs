@@ -1,5 +1,7 @@
 //! The REST API, one module per resource. The browser portal calls these same routes.
 
+mod api_auth;
+pub mod assignments;
 mod auth;
 mod environments;
 mod health;
@@ -8,14 +10,25 @@ use axum::{Router, routing::get};
 
 use crate::{error::AppError, state::AppState};
 
-/// Every REST route: `/healthz`, `/readyz` and `/portal/v1/...`.
+/// Every REST route: `/healthz`, `/readyz`, the admin API `/portal/v1/...` and the management
+/// API `/api/v1/...`. Unknown paths under either prefix are JSON 404s.
 pub fn api_router() -> Router<AppState> {
     let portal = Router::new()
         .merge(auth::router())
         .merge(environments::router())
-        .fallback(|| async { AppError::NotFound { what: "endpoint" } });
+        .merge(assignments::portal_router())
+        .fallback(unknown_endpoint);
+    let management = Router::new()
+        .merge(api_auth::router())
+        .merge(assignments::management_router())
+        .fallback(unknown_endpoint);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/portal/v1", portal)
+        .nest("/api/v1", management)
+}
+
+async fn unknown_endpoint() -> AppError {
+    AppError::NotFound { what: "endpoint" }
 }

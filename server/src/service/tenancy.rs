@@ -35,6 +35,17 @@ pub async fn environment_for_admin(
     environment_in_account(store, account, application_slug, environment_slug).await
 }
 
+/// An application of one of the admin's accounts (identities live at this level).
+pub async fn application_for_admin(
+    store: &dyn Store,
+    admin: &AdminAuth,
+    account_slug: &str,
+    application_slug: &str,
+) -> AppResult<Application> {
+    let account = account_for_admin(store, admin, account_slug).await?;
+    store.application_by_slug(&account.id, application_slug).await?.ok_or(AppError::NotFound { what: "application" })
+}
+
 /// Any account's environment by slugs, for callers with no admin (the command line).
 pub async fn environment_by_slugs(
     store: &dyn Store,

@@ -15,6 +15,7 @@ mod sqlite;
 
 use std::sync::Arc;
 
+use app::dto::{AssignmentSort, AssignmentStatus, IdentityAssignmentSort, SortOrder};
 use async_trait::async_trait;
 
 pub use postgres::PostgresStore;
@@ -287,6 +288,101 @@ pub struct TableCounts {
     pub audit_events: i64,
 }
 
+/// Which assignments a list shows. Every condition is optional except the environment.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub environment_id: String,
+    /// Only assignments living on one of these nodes (a node and its ancestors, for
+    /// "everyone with access at this node").
+    pub on_nodes: Option<Vec<String>>,
+    pub role_id: Option<String>,
+    pub source_node_id: Option<String>,
+    /// Evaluated at `now_ms`.
+    pub status: Option<AssignmentStatus>,
+    /// Case-insensitive substring of the identity's name or email, the role's or the node's name.
+    pub search: Option<String>,
+    pub now_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Slice {
+    pub sort: AssignmentSort,
+    pub order: SortOrder,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// An assignment with what the lists show about its identity, role and node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentView {
+    pub assignment: Assignment,
+    pub identity_first_name: String,
+    pub identity_last_name: String,
+    pub identity_name: String,
+    pub identity_email: String,
+    pub identity_avatar_url: Option<String>,
+    pub role_name: String,
+    pub node_name: String,
+    pub node_path: String,
+}
+
+/// A role of the environment with how many assignments use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleUsage {
+    pub role_id: String,
+    pub role_name: String,
+    pub assignments: i64,
+}
+
+/// `identities/{id}/assignments`: one identity's assignments in some environments.
+#[derive(Debug, Clone)]
+pub struct IdentityAssignmentFilter {
+    pub identity_id: String,
+    pub environment_ids: Vec<String>,
+    /// Case-insensitive substring of the role's or the node's name.
+    pub search: Option<String>,
+    pub sort: IdentityAssignmentSort,
+    pub order: SortOrder,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A stored first response of a request sent with an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub id: String,
+    /// Who and which endpoint: keys are only unique within a scope.
+    pub scope: String,
+    pub key: String,
+    /// SHA-256 of the request (query and body): a reused key with another request is refused.
+    pub request_hash: String,
+    pub status_code: i32,
+    pub response_body: String,
+    pub created_at: i64,
+}
+
+/// Every assignment change of one request, written in one transaction with its audit events
+/// (and the idempotency record of the response, when the request had a key).
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentWrite {
+    pub inserts: Vec<Assignment>,
+    /// Rows whose role and window are replaced (matched by id).
+    pub updates: Vec<Assignment>,
+    /// One role for many assignments (bulk change role): `(ids, role_id, updated_at)`.
+    pub role_change: Option<(Vec<String>, String, i64)>,
+    pub deletes: Vec<String>,
+    pub audit: Vec<AuditEvent>,
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// An environment with the application and account it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentPath {
+    pub account: Account,
+    pub application: Application,
+    pub environment: Environment,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -338,6 +434,35 @@ pub trait Store: Send + Sync + 'static {
     async fn assignments_for_identity(&self, identity_id: &str) -> StoreResult<Vec<Assignment>>;
     /// Newest first.
     async fn recent_audit_events(&self, account_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+
+    // Principals ---------------------------------------------------------------------------------
+    async fn api_key_by_id(&self, id: &str) -> StoreResult<Option<ApiKey>>;
+    async fn environment_path(&self, environment_id: &str) -> StoreResult<Option<EnvironmentPath>>;
+
+    // Look-ups inside a tenant -------------------------------------------------------------------
+    async fn identity_by_id(&self, application_id: &str, id: &str) -> StoreResult<Option<Identity>>;
+    /// Those of `ids` that exist in the application.
+    async fn identities_by_ids(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<Identity>>;
+    async fn node_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Node>>;
+    async fn role_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Role>>;
+
+    // Assignments --------------------------------------------------------------------------------
+    async fn assignment_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Assignment>>;
+    /// Those of `ids` that exist in the environment.
+    async fn assignments_by_ids(&self, environment_id: &str, ids: &[&str]) -> StoreResult<Vec<Assignment>>;
+    /// Which of these `(identity, node, role)` triples already have an assignment.
+    async fn existing_triples(&self, triples: &[(&str, &str, &str)]) -> StoreResult<Vec<(String, String, String)>>;
+    /// One page of the filtered, sorted list and the number of matching rows.
+    async fn assignment_views(&self, filter: &AssignmentFilter, slice: Slice) -> StoreResult<(Vec<AssignmentView>, i64)>;
+    /// Every role of the environment with its number of assignments, most used first.
+    async fn role_usage(&self, environment_id: &str) -> StoreResult<Vec<RoleUsage>>;
+    async fn identity_assignments(&self, filter: &IdentityAssignmentFilter) -> StoreResult<(Vec<Assignment>, i64)>;
+    /// All of it in one transaction, or nothing.
+    async fn write_assignments(&self, write: &AssignmentWrite) -> StoreResult<()>;
+
+    // Idempotency --------------------------------------------------------------------------------
+    async fn idempotency_record(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    async fn save_idempotency_record(&self, record: &IdempotencyRecord) -> StoreResult<()>;
 }
 
 /// Opens the database named by `url` (`sqlite://...` or `postgres://...`). A missing SQLite

@@ -30,4 +30,4 @@ impl PostgresStore {
     }
 }
 
-super::shared::impl_store!(PostgresStore, Postgres, super::Backend::Postgres, begin = "BEGIN");
+super::shared::impl_store!(PostgresStore, Postgres, super::Backend::Postgres, begin = "BEGIN", sort_collation = "COLLATE \"C\"");

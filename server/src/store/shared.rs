@@ -27,7 +27,7 @@ pub(super) fn map_db_error(err: sqlx::Error) -> super::StoreError {
 }
 
 macro_rules! impl_store {
-    ($store:ty, $db:ty, $backend:expr, begin = $begin:literal) => {
+    ($store:ty, $db:ty, $backend:expr, begin = $begin:literal, sort_collation = $collate:literal) => {
         use async_trait::async_trait;
         use sqlx::{QueryBuilder, Row};
 
@@ -221,6 +221,125 @@ macro_rules! impl_store {
             .await
         }
 
+
+        /// `LIKE` pattern for a case-insensitive substring match (`\` escapes the wildcards).
+        fn like_pattern(term: &str) -> String {
+            let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        }
+
+        /// Appends ` ($1, $2, ...)` for `values`.
+        fn push_in_list(builder: &mut QueryBuilder<$db>, values: &[&str]) {
+            builder.push(" (");
+            let mut separated = builder.separated(", ");
+            for value in values {
+                separated.push_bind(*value);
+            }
+            separated.push_unseparated(")");
+        }
+
+        /// The WHERE clause of the assignment lists (tables `a`, and `i`, `r`, `n` when searching).
+        fn push_assignment_filter(builder: &mut QueryBuilder<$db>, filter: &AssignmentFilter, search: Option<&str>) {
+            builder.push(" WHERE a.environment_id = ").push_bind(filter.environment_id.as_str());
+            if let Some(nodes) = &filter.on_nodes {
+                let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
+                if nodes.is_empty() {
+                    builder.push(" AND 1 = 0");
+                } else {
+                    builder.push(" AND a.node_id IN");
+                    push_in_list(builder, &nodes);
+                }
+            }
+            if let Some(role_id) = &filter.role_id {
+                builder.push(" AND a.role_id = ").push_bind(role_id.as_str());
+            }
+            if let Some(node_id) = &filter.source_node_id {
+                builder.push(" AND a.node_id = ").push_bind(node_id.as_str());
+            }
+            let now = filter.now_ms;
+            match filter.status {
+                None => {}
+                Some(AssignmentStatus::Scheduled) => {
+                    builder.push(" AND a.effective_from > ").push_bind(now);
+                }
+                Some(AssignmentStatus::Expired) => {
+                    builder.push(" AND (a.effective_from IS NULL OR a.effective_from <= ").push_bind(now);
+                    builder.push(") AND a.effective_to <= ").push_bind(now);
+                }
+                Some(AssignmentStatus::Active) => {
+                    builder.push(" AND (a.effective_from IS NULL OR a.effective_from <= ").push_bind(now);
+                    builder.push(") AND (a.effective_to IS NULL OR a.effective_to > ").push_bind(now).push(")");
+                }
+            }
+            if let Some(pattern) = search {
+                builder.push(" AND (LOWER(i.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+                builder.push(" OR LOWER(i.email) LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+                builder.push(" OR LOWER(r.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+                builder.push(" OR LOWER(n.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+            }
+        }
+
+        fn sort_direction(order: SortOrder) -> &'static str {
+            match order {
+                SortOrder::Asc => "ASC",
+                SortOrder::Desc => "DESC",
+            }
+        }
+
+        fn idempotency(row: &DbRow) -> sqlx::Result<IdempotencyRecord> {
+            Ok(IdempotencyRecord {
+                id: row.try_get("id")?,
+                scope: row.try_get("scope")?,
+                key: row.try_get("key")?,
+                request_hash: row.try_get("request_hash")?,
+                status_code: row.try_get("status_code")?,
+                response_body: row.try_get("response_body")?,
+                created_at: row.try_get("created_at")?,
+            })
+        }
+
+        async fn insert_idempotency(tx: &mut sqlx::Transaction<'_, $db>, record: &IdempotencyRecord) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO idempotency_records (id, scope, key, request_hash, status_code, response_body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&record.id)
+            .bind(&record.scope)
+            .bind(&record.key)
+            .bind(&record.request_hash)
+            .bind(record.status_code)
+            .bind(&record.response_body)
+            .bind(record.created_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_db_error)?;
+            Ok(())
+        }
+
+        /// Binds per statement for `IN (...)` lists of ids.
+        const IDS_PER_STATEMENT: usize = 5_000;
+
+        async fn insert_assignment_rows(tx: &mut sqlx::Transaction<'_, $db>, rows: &[Assignment]) -> StoreResult<()> {
+            insert_rows(
+                tx,
+                "assignments",
+                &["id", "environment_id", "identity_id", "node_id", "role_id", "effective_from", "effective_to", "created_at", "updated_at"],
+                rows,
+                |mut row, a| {
+                    row.push_bind(a.id.as_str())
+                        .push_bind(a.environment_id.as_str())
+                        .push_bind(a.identity_id.as_str())
+                        .push_bind(a.node_id.as_str())
+                        .push_bind(a.role_id.as_str())
+                        .push_bind(a.effective_from)
+                        .push_bind(a.effective_to)
+                        .push_bind(a.created_at)
+                        .push_bind(a.updated_at);
+                },
+            )
+            .await
+        }
+
         const MEMBERSHIP_COLUMNS: &str = "a.id, a.slug, a.name, a.created_at, m.account_id, m.admin_id, m.role, m.created_at AS member_since";
 
         #[async_trait]
@@ -355,24 +474,7 @@ macro_rules! impl_store {
                     row.push_bind(rp.role_id.as_str()).push_bind(rp.permission_id.as_str());
                 })
                 .await?;
-                insert_rows(
-                    &mut tx,
-                    "assignments",
-                    &["id", "environment_id", "identity_id", "node_id", "role_id", "effective_from", "effective_to", "created_at", "updated_at"],
-                    &batch.assignments,
-                    |mut row, a| {
-                        row.push_bind(a.id.as_str())
-                            .push_bind(a.environment_id.as_str())
-                            .push_bind(a.identity_id.as_str())
-                            .push_bind(a.node_id.as_str())
-                            .push_bind(a.role_id.as_str())
-                            .push_bind(a.effective_from)
-                            .push_bind(a.effective_to)
-                            .push_bind(a.created_at)
-                            .push_bind(a.updated_at);
-                    },
-                )
-                .await?;
+                insert_assignment_rows(&mut tx, &batch.assignments).await?;
                 insert_rows(
                     &mut tx,
                     "api_keys",
@@ -647,6 +749,306 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_db_error)?;
                 Ok(rows.iter().map(audit_event).collect::<sqlx::Result<_>>()?)
+            }
+            #[tracing::instrument(skip_all)]
+            async fn api_key_by_id(&self, id: &str) -> StoreResult<Option<ApiKey>> {
+                let row = sqlx::query("SELECT * FROM api_keys WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(map_db_error)?;
+                Ok(row.as_ref().map(api_key).transpose()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn environment_path(&self, environment_id: &str) -> StoreResult<Option<EnvironmentPath>> {
+                let row = sqlx::query(
+                    "SELECT e.id AS e_id, e.application_id AS e_application_id, e.slug AS e_slug, e.name AS e_name, e.created_at AS e_created_at, \
+                            p.id AS p_id, p.account_id AS p_account_id, p.slug AS p_slug, p.name AS p_name, p.created_at AS p_created_at, \
+                            c.id AS c_id, c.slug AS c_slug, c.name AS c_name, c.created_at AS c_created_at \
+                     FROM environments e JOIN applications p ON p.id = e.application_id JOIN accounts c ON c.id = p.account_id \
+                     WHERE e.id = $1",
+                )
+                .bind(environment_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_db_error)?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(EnvironmentPath {
+                    account: Account { id: row.try_get("c_id")?, slug: row.try_get("c_slug")?, name: row.try_get("c_name")?, created_at: row.try_get("c_created_at")? },
+                    application: Application {
+                        id: row.try_get("p_id")?,
+                        account_id: row.try_get("p_account_id")?,
+                        slug: row.try_get("p_slug")?,
+                        name: row.try_get("p_name")?,
+                        created_at: row.try_get("p_created_at")?,
+                    },
+                    environment: Environment {
+                        id: row.try_get("e_id")?,
+                        application_id: row.try_get("e_application_id")?,
+                        slug: row.try_get("e_slug")?,
+                        name: row.try_get("e_name")?,
+                        created_at: row.try_get("e_created_at")?,
+                    },
+                }))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn identity_by_id(&self, application_id: &str, id: &str) -> StoreResult<Option<Identity>> {
+                let row = sqlx::query("SELECT * FROM identities WHERE application_id = $1 AND id = $2")
+                    .bind(application_id)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(row.as_ref().map(identity).transpose()?)
+            }
+
+            #[tracing::instrument(skip_all, fields(ids = ids.len()))]
+            async fn identities_by_ids(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<Identity>> {
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                    let mut builder = QueryBuilder::<$db>::new("SELECT * FROM identities WHERE application_id = ");
+                    builder.push_bind(application_id).push(" AND id IN");
+                    push_in_list(&mut builder, chunk);
+                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                    for row in &rows {
+                        found.push(identity(row)?);
+                    }
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn node_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Node>> {
+                let row = sqlx::query("SELECT * FROM nodes WHERE environment_id = $1 AND id = $2")
+                    .bind(environment_id)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(row.as_ref().map(node).transpose()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn role_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Role>> {
+                let row = sqlx::query("SELECT * FROM roles WHERE environment_id = $1 AND id = $2")
+                    .bind(environment_id)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(row.as_ref().map(role).transpose()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn assignment_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Assignment>> {
+                let row = sqlx::query("SELECT * FROM assignments WHERE environment_id = $1 AND id = $2")
+                    .bind(environment_id)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(row.as_ref().map(assignment).transpose()?)
+            }
+
+            #[tracing::instrument(skip_all, fields(ids = ids.len()))]
+            async fn assignments_by_ids(&self, environment_id: &str, ids: &[&str]) -> StoreResult<Vec<Assignment>> {
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                    let mut builder = QueryBuilder::<$db>::new("SELECT * FROM assignments WHERE environment_id = ");
+                    builder.push_bind(environment_id).push(" AND id IN");
+                    push_in_list(&mut builder, chunk);
+                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                    for row in &rows {
+                        found.push(assignment(row)?);
+                    }
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(skip_all, fields(triples = triples.len()))]
+            async fn existing_triples(&self, triples: &[(&str, &str, &str)]) -> StoreResult<Vec<(String, String, String)>> {
+                let mut found = Vec::new();
+                for chunk in triples.chunks(IDS_PER_STATEMENT / 3) {
+                    let mut builder = QueryBuilder::<$db>::new(
+                        "SELECT identity_id, node_id, role_id FROM assignments WHERE (identity_id, node_id, role_id) IN (VALUES ",
+                    );
+                    let mut separated = builder.separated(", ");
+                    for (identity_id, node_id, role_id) in chunk {
+                        separated.push("(");
+                        separated.push_bind_unseparated(*identity_id);
+                        separated.push_unseparated(", ");
+                        separated.push_bind_unseparated(*node_id);
+                        separated.push_unseparated(", ");
+                        separated.push_bind_unseparated(*role_id);
+                        separated.push_unseparated(")");
+                    }
+                    builder.push(")");
+                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                    for row in &rows {
+                        found.push((row.try_get("identity_id")?, row.try_get("node_id")?, row.try_get("role_id")?));
+                    }
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(skip_all, fields(offset = slice.offset, limit = slice.limit))]
+            async fn assignment_views(&self, filter: &AssignmentFilter, slice: Slice) -> StoreResult<(Vec<AssignmentView>, i64)> {
+                let pattern = filter.search.as_deref().map(like_pattern);
+                let search = pattern.as_deref();
+                // The count joins the other tables only when the search needs their names.
+                let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) AS total FROM assignments a");
+                if search.is_some() {
+                    count.push(" JOIN identities i ON i.id = a.identity_id JOIN roles r ON r.id = a.role_id JOIN nodes n ON n.id = a.node_id");
+                }
+                push_assignment_filter(&mut count, filter, search);
+                let total: i64 = count.build().persistent(false).fetch_one(&self.pool).await.map_err(map_db_error)?.try_get("total")?;
+                if total == 0 || slice.offset >= total {
+                    return Ok((Vec::new(), total));
+                }
+
+                let mut page = QueryBuilder::<$db>::new(
+                    "SELECT a.*, i.first_name, i.last_name, i.name AS identity_name, i.email AS identity_email, i.avatar_url, \
+                            r.name AS role_name, n.name AS node_name, n.path AS node_path \
+                     FROM assignments a JOIN identities i ON i.id = a.identity_id JOIN roles r ON r.id = a.role_id JOIN nodes n ON n.id = a.node_id",
+                );
+                push_assignment_filter(&mut page, filter, search);
+                let direction = sort_direction(slice.order);
+                let key = match slice.sort {
+                    AssignmentSort::Name => concat!("LOWER(i.name) ", $collate, " {dir}, i.name ", $collate, " {dir}, "),
+                    AssignmentSort::Role => concat!("LOWER(r.name) ", $collate, " {dir}, r.name ", $collate, " {dir}, "),
+                    AssignmentSort::CreatedAt => "a.created_at {dir}, ",
+                };
+                page.push(" ORDER BY ").push(key.replace("{dir}", direction)).push("a.id ").push(direction);
+                page.push(" LIMIT ").push_bind(slice.limit).push(" OFFSET ").push_bind(slice.offset);
+                let rows = page.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                let views = rows
+                    .iter()
+                    .map(|row| {
+                        Ok(AssignmentView {
+                            assignment: assignment(row)?,
+                            identity_first_name: row.try_get("first_name")?,
+                            identity_last_name: row.try_get("last_name")?,
+                            identity_name: row.try_get("identity_name")?,
+                            identity_email: row.try_get("identity_email")?,
+                            identity_avatar_url: row.try_get("avatar_url")?,
+                            role_name: row.try_get("role_name")?,
+                            node_name: row.try_get("node_name")?,
+                            node_path: row.try_get("node_path")?,
+                        })
+                    })
+                    .collect::<sqlx::Result<_>>()?;
+                Ok((views, total))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn role_usage(&self, environment_id: &str) -> StoreResult<Vec<RoleUsage>> {
+                let rows = sqlx::query(
+                    "SELECT r.id, r.name, COUNT(a.id) AS assignments FROM roles r LEFT JOIN assignments a ON a.role_id = r.id \
+                     WHERE r.environment_id = $1 GROUP BY r.id, r.name ORDER BY COUNT(a.id) DESC, r.name, r.id",
+                )
+                .bind(environment_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_db_error)?;
+                Ok(rows
+                    .iter()
+                    .map(|row| Ok(RoleUsage { role_id: row.try_get("id")?, role_name: row.try_get("name")?, assignments: row.try_get("assignments")? }))
+                    .collect::<sqlx::Result<_>>()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn identity_assignments(&self, filter: &IdentityAssignmentFilter) -> StoreResult<(Vec<Assignment>, i64)> {
+                if filter.environment_ids.is_empty() {
+                    return Ok((Vec::new(), 0));
+                }
+                let pattern = filter.search.as_deref().map(like_pattern);
+                let environments: Vec<&str> = filter.environment_ids.iter().map(String::as_str).collect();
+                let build = |select: &'static str| {
+                    let mut builder = QueryBuilder::<$db>::new(select);
+                    builder.push(" FROM assignments a JOIN roles r ON r.id = a.role_id JOIN nodes n ON n.id = a.node_id WHERE a.identity_id = ");
+                    builder.push_bind(filter.identity_id.as_str()).push(" AND a.environment_id IN");
+                    push_in_list(&mut builder, &environments);
+                    if let Some(pattern) = pattern.as_deref() {
+                        builder.push(" AND (LOWER(r.name) LIKE ").push_bind(pattern.to_owned()).push(" ESCAPE '\\'");
+                        builder.push(" OR LOWER(n.name) LIKE ").push_bind(pattern.to_owned()).push(" ESCAPE '\\')");
+                    }
+                    builder
+                };
+                let total: i64 = build("SELECT COUNT(*) AS total")
+                    .build()
+                    .persistent(false)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_db_error)?
+                    .try_get("total")?;
+                let direction = sort_direction(filter.order);
+                // NULL bounds sort as "open": first for `from`, last for `to`, on both databases.
+                let key = match filter.sort {
+                    IdentityAssignmentSort::CreatedAt => "a.created_at {dir}".to_owned(),
+                    IdentityAssignmentSort::UpdatedAt => "a.updated_at {dir}".to_owned(),
+                    IdentityAssignmentSort::EffectiveFrom => "COALESCE(a.effective_from, -9223372036854775807) {dir}".to_owned(),
+                    IdentityAssignmentSort::EffectiveTo => "COALESCE(a.effective_to, 9223372036854775807) {dir}".to_owned(),
+                    IdentityAssignmentSort::Role => concat!("LOWER(r.name) ", $collate, " {dir}").to_owned(),
+                    IdentityAssignmentSort::Node => concat!("LOWER(n.name) ", $collate, " {dir}").to_owned(),
+                };
+                let mut page = build("SELECT a.*");
+                page.push(" ORDER BY ").push(key.replace("{dir}", direction)).push(", a.id ").push(direction);
+                page.push(" LIMIT ").push_bind(filter.limit).push(" OFFSET ").push_bind(filter.offset);
+                let rows = page.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                Ok((rows.iter().map(assignment).collect::<sqlx::Result<_>>()?, total))
+            }
+
+            #[tracing::instrument(skip_all, fields(inserts = write.inserts.len(), updates = write.updates.len(), deletes = write.deletes.len()))]
+            async fn write_assignments(&self, write: &AssignmentWrite) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
+                for chunk in write.deletes.chunks(IDS_PER_STATEMENT) {
+                    let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                    let mut builder = QueryBuilder::<$db>::new("DELETE FROM assignments WHERE id IN");
+                    push_in_list(&mut builder, &ids);
+                    builder.build().persistent(false).execute(&mut *tx).await.map_err(map_db_error)?;
+                }
+                for row in &write.updates {
+                    sqlx::query("UPDATE assignments SET role_id = $1, effective_from = $2, effective_to = $3, updated_at = $4 WHERE id = $5")
+                        .bind(&row.role_id)
+                        .bind(row.effective_from)
+                        .bind(row.effective_to)
+                        .bind(row.updated_at)
+                        .bind(&row.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_db_error)?;
+                }
+                if let Some((ids, role_id, updated_at)) = &write.role_change {
+                    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                        let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                        let mut builder = QueryBuilder::<$db>::new("UPDATE assignments SET role_id = ");
+                        builder.push_bind(role_id.as_str()).push(", updated_at = ").push_bind(*updated_at).push(" WHERE id IN");
+                        push_in_list(&mut builder, &ids);
+                        builder.build().persistent(false).execute(&mut *tx).await.map_err(map_db_error)?;
+                    }
+                }
+                insert_assignment_rows(&mut tx, &write.inserts).await?;
+                insert_audit_events(&mut tx, &write.audit).await?;
+                if let Some(record) = &write.idempotency {
+                    insert_idempotency(&mut tx, record).await?;
+                }
+                tx.commit().await.map_err(map_db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn idempotency_record(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+                let row = sqlx::query("SELECT * FROM idempotency_records WHERE scope = $1 AND key = $2")
+                    .bind(scope)
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(row.as_ref().map(idempotency).transpose()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn save_idempotency_record(&self, record: &IdempotencyRecord) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
+                insert_idempotency(&mut tx, record).await?;
+                tx.commit().await.map_err(map_db_error)
             }
         }
     };

@@ -43,4 +43,4 @@ impl SqliteStore {
 
 // `BEGIN IMMEDIATE`: a write transaction takes the write lock up front, so with several pooled
 // connections it waits (busy_timeout) instead of failing with SQLITE_BUSY when it upgrades a read.
-super::shared::impl_store!(SqliteStore, Sqlite, super::Backend::Sqlite, begin = "BEGIN IMMEDIATE");
+super::shared::impl_store!(SqliteStore, Sqlite, super::Backend::Sqlite, begin = "BEGIN IMMEDIATE", sort_collation = "");

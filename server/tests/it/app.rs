@@ -70,9 +70,16 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+        let auth = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = auth.iter().map(|value| ("authorization", value.as_str())).collect();
+        self.request_with(method, path, &headers, body).await
+    }
+
+    /// A request with any headers (`x-api-key`, `idempotency-key`, ...).
+    pub async fn request_with(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Option<Value>) -> TestResponse {
         let mut builder = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
         }
         let body = match body {
             Some(json) => {
@@ -90,6 +97,29 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
         self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> TestResponse {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.request(Method::DELETE, path, token, None).await
+    }
+
+    /// A management API key for an environment of the demo's acme/billing application.
+    pub async fn api_key(&self, environment: &str) -> String {
+        let (_, secret) = provisioning::create_api_key(
+            self.store.as_ref(),
+            "acme",
+            "billing",
+            environment,
+            "tests",
+            server::service::audit::Actor::System,
+        )
+        .await
+        .expect("api key");
+        secret
     }
 
     /// Signs in with the demo admin and returns the access token.

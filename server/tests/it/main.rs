@@ -2,6 +2,7 @@
 //! SQLite, or on PostgreSQL when `TEST_DATABASE_URL` is set (scripts/test.sh does both).
 
 mod app;
+mod assignments;
 mod auth;
 mod cli;
 mod common;
