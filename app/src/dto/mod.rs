@@ -4,16 +4,20 @@
 //! validation runs unchanged in the WASM bundle (before a form is sent) and on the server
 //! (before anything is written), so the two can never disagree about what is valid.
 
+pub mod access;
 pub mod assignment;
 pub mod auth;
+pub mod directory;
 pub mod environment;
 pub mod error;
 pub mod pagination;
 pub mod timestamp;
 pub mod validation;
 
+pub use access::*;
 pub use assignment::*;
 pub use auth::*;
+pub use directory::*;
 pub use environment::*;
 pub use error::*;
 pub use pagination::*;

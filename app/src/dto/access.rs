@@ -1,0 +1,217 @@
+//! Checks, effective permissions, identity tokens, API keys and the audit log.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{FieldErrors, PageQuery, PageRequest, Timestamp, Validate};
+
+/// Most checks one batch may carry.
+pub const MAX_BATCH_CHECKS: usize = 1_000;
+
+/// `POST /api/v1/check`, and one item of `check/batch` (with its `correlation_id`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    pub identity_id: String,
+    /// `resource.action`
+    pub permission: String,
+    pub node_id: String,
+    /// Evaluate at this instant instead of now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+}
+
+/// Why a check was allowed: the assignment that grants the permission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckReason {
+    pub assignment_id: String,
+    pub role_id: String,
+    pub source_node_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResponse {
+    pub allowed: bool,
+    pub reason: Option<CheckReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCheckRequest {
+    pub checks: Vec<CheckRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchCheckResponse {
+    /// In request order.
+    pub results: Vec<CheckResponse>,
+}
+
+/// `POST /api/v1/me/check`: the identity is the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeCheckRequest {
+    pub permission: String,
+    pub node_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EffectivePermissionsQuery {
+    /// Environment slug (portal); the management and identity APIs use their own environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// Permissions that apply at this node (through it and its ancestors); every node when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+}
+
+/// One assignment granting a permission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionGrant {
+    pub assignment_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub source_node_id: String,
+    pub source_node_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectivePermission {
+    pub key: String,
+    pub granted_by: Vec<PermissionGrant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectivePermissionsResponse {
+    pub identity_id: String,
+    pub environment_id: String,
+    pub node_id: Option<String>,
+    pub at: Timestamp,
+    /// Alphabetically by key.
+    pub permissions: Vec<EffectivePermission>,
+}
+
+/// `POST /api/v1/identities/{id}/tokens`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityTokenRequest {
+    /// Lifetime in seconds, 60–86,400 (default 3,600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+}
+
+impl Validate for IdentityTokenRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if self.expires_in.is_some_and(|secs| !(60..=86_400).contains(&secs)) {
+            errors.add("expires_in", "expires_in must be between 60 and 86400 seconds.");
+        }
+        errors.into_result()
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// API keys
+// ------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyResponse {
+    pub id: String,
+    pub name: String,
+    /// The key's first characters, enough to recognise it; the secret is never shown again.
+    pub prefix: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyRequest {
+    pub name: String,
+}
+
+impl Validate for CreateApiKeyRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.add("name", "Name is required.");
+        } else if name.chars().count() > 100 {
+            errors.add("name", "Name is at most 100 characters.");
+        }
+        errors.into_result()
+    }
+}
+
+/// The only response that ever contains the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub key: ApiKeyResponse,
+    pub secret: String,
+}
+
+// ------------------------------------------------------------------------------------------------
+// Audit
+// ------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEventResponse {
+    pub id: String,
+    pub environment_id: Option<String>,
+    /// `admin`, `api_key`, `identity` or `system`.
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub request_id: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub take: Option<i64>,
+    /// Environment slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// Actor id (admin, API key or identity id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Target id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+}
+
+impl AuditQuery {
+    pub fn page_request(&self) -> Result<PageRequest, FieldErrors> {
+        let mut errors = PageQuery { page: self.page, take: self.take }.parse().err().unwrap_or_default();
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && to < from
+        {
+            errors.add("to", "to must not be before from.");
+        }
+        errors.into_result()?;
+        PageQuery { page: self.page, take: self.take }.parse()
+    }
+}

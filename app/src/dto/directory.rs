@@ -1,0 +1,618 @@
+//! Identities, nodes, roles, resources and permissions: the objects assignments are made of.
+//! Request types validate themselves here, for the portal's forms and for the server.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::{EmailAddress, FieldErrors, PageQuery, PageRequest, SortOrder, Timestamp, Validate};
+
+pub const MAX_NAME_LEN: usize = 100;
+
+fn check_name(field: &str, value: &str, errors: &mut FieldErrors) {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        errors.add(field, format!("{} is required.", label(field)));
+    } else if trimmed.chars().count() > MAX_NAME_LEN {
+        errors.add(field, format!("{} is at most {MAX_NAME_LEN} characters.", label(field)));
+    } else if trimmed.chars().any(char::is_control) {
+        errors.add(field, format!("{} cannot contain control characters.", label(field)));
+    }
+}
+
+fn label(field: &str) -> String {
+    let mut text = field.replace('_', " ");
+    if let Some(first) = text.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    text
+}
+
+/// Deserialises a field that may be absent (outer `None`), `null` (`Some(None)`) or a value.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Paging plus a search term and sort, the query of the simple lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub take: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+}
+
+impl ListQuery {
+    pub fn page_request(&self) -> Result<PageRequest, FieldErrors> {
+        PageQuery { page: self.page, take: self.take }.parse()
+    }
+
+    pub fn search(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Nodes
+// ------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeResponse {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    /// Level name: `org`, `region`, `team`, `project`, ...
+    pub kind: String,
+    /// 0 for a root.
+    pub depth: i32,
+    /// Names from the root, ` / `-separated (`Acme / EMEA / Payments`).
+    pub path: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateNodeRequest {
+    pub name: String,
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+impl Validate for CreateNodeRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        check_name("name", &self.name, &mut errors);
+        if let Some(kind) = &self.kind {
+            check_name("kind", kind, &mut errors);
+        }
+        errors.into_result()
+    }
+}
+
+/// Rename and/or move. `parent_id: null` makes the node a root.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateNodeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+impl Validate for UpdateNodeRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if let Some(name) = &self.name {
+            check_name("name", name, &mut errors);
+        }
+        if let Some(kind) = &self.kind {
+            check_name("kind", kind, &mut errors);
+        }
+        errors.into_result()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteNodeQuery {
+    #[serde(default)]
+    pub cascade: Option<bool>,
+}
+
+// ------------------------------------------------------------------------------------------------
+// Resources, permissions, roles
+// ------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceResponse {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The actions that have a permission, alphabetically.
+    pub actions: Vec<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionResponse {
+    pub id: String,
+    pub resource_id: String,
+    pub action: String,
+    /// `resource.action`
+    pub key: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleResponse {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_system: bool,
+    /// Permission keys the role grants, alphabetically.
+    pub permissions: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Resource and action names: lowercase letters, digits, `_` and `-`, starting with a letter.
+pub fn check_identifier(field: &str, value: &str, errors: &mut FieldErrors) {
+    let valid = !value.is_empty()
+        && value.len() <= 64
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if !valid {
+        errors.add(field, "Use 1–64 lowercase letters, digits, '_' or '-', starting with a letter.");
+    }
+}
+
+/// A permission key, `resource.action`.
+pub fn check_permission_key(field: &str, key: &str, errors: &mut FieldErrors) {
+    match key.split_once('.') {
+        Some((resource, action)) => {
+            let mut inner = FieldErrors::new();
+            check_identifier(field, resource, &mut inner);
+            check_identifier(field, action, &mut inner);
+            if !inner.is_empty() {
+                errors.add(field, format!("{key:?} is not a permission key like invoices.read."));
+            }
+        }
+        None => errors.add(field, format!("{key:?} is not a permission key like invoices.read.")),
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoleRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Permission keys to grant; each must exist in the environment.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+fn check_role_name(value: &str, errors: &mut FieldErrors) {
+    check_name("name", value, errors);
+}
+
+fn check_description(value: Option<&str>, errors: &mut FieldErrors) {
+    if value.is_some_and(|d| d.chars().count() > 500) {
+        errors.add("description", "Description is at most 500 characters.");
+    }
+}
+
+fn check_keys(field: &str, keys: &[String], errors: &mut FieldErrors) {
+    for (index, key) in keys.iter().enumerate() {
+        check_permission_key(&format!("{field}[{index}]"), key, errors);
+    }
+}
+
+impl Validate for CreateRoleRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        check_role_name(&self.name, &mut errors);
+        check_description(self.description.as_deref(), &mut errors);
+        check_keys("permissions", &self.permissions, &mut errors);
+        errors.into_result()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoleRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<String>>,
+}
+
+impl Validate for UpdateRoleRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if let Some(name) = &self.name {
+            check_role_name(name, &mut errors);
+        }
+        check_description(self.description.clone().flatten().as_deref(), &mut errors);
+        errors.into_result()
+    }
+}
+
+/// `PUT roles/{id}/permissions`: the role's whole permission set, replaced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetRolePermissionsRequest {
+    pub permissions: Vec<String>,
+}
+
+impl Validate for SetRolePermissionsRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        check_keys("permissions", &self.permissions, &mut errors);
+        errors.into_result()
+    }
+}
+
+/// Seed: `BootstrapResourceDto`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapResource {
+    pub name: String,
+    pub actions: Vec<String>,
+}
+
+/// Seed: `ResourcePermissionRoleDto`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourcePermissionRole {
+    pub role_id: String,
+    pub permission_keys: Vec<String>,
+}
+
+/// `POST setup/resource-permissions` (seed page).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupResourcePermissionsRequest {
+    pub resources: Vec<BootstrapResource>,
+    pub role_permissions: Vec<ResourcePermissionRole>,
+}
+
+impl Validate for SetupResourcePermissionsRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        for (index, resource) in self.resources.iter().enumerate() {
+            check_identifier(&format!("resources[{index}].name"), &resource.name, &mut errors);
+            if resource.actions.is_empty() {
+                errors.add(format!("resources[{index}].actions"), "List at least one action.");
+            }
+            for (a, action) in resource.actions.iter().enumerate() {
+                check_identifier(&format!("resources[{index}].actions[{a}]"), action, &mut errors);
+            }
+        }
+        for (index, binding) in self.role_permissions.iter().enumerate() {
+            if binding.role_id.trim().is_empty() {
+                errors.add(format!("role_permissions[{index}].role_id"), "role_id is required.");
+            }
+            check_keys(&format!("role_permissions[{index}].permission_keys"), &binding.permission_keys, &mut errors);
+        }
+        errors.into_result()
+    }
+}
+
+/// Seed: the 201 body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupResourcePermissionsResponse {
+    pub permissions_created: usize,
+    pub skipped_permissions: usize,
+    pub roles_updated: usize,
+}
+
+// ------------------------------------------------------------------------------------------------
+// Identities
+// ------------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityStatus {
+    Active,
+    Inactive,
+}
+
+impl IdentityStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            IdentityStatus::Active => "active",
+            IdentityStatus::Inactive => "inactive",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityResponse {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub name: String,
+    pub email: String,
+    pub avatar_url: Option<String>,
+    pub status: IdentityStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentitySort {
+    #[default]
+    Name,
+    Email,
+    CreatedAt,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub take: Option<i64>,
+    /// Name or email contains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: Option<IdentitySort>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<IdentityStatus>,
+}
+
+impl IdentityListQuery {
+    pub fn page_request(&self) -> Result<PageRequest, FieldErrors> {
+        PageQuery { page: self.page, take: self.take }.parse()
+    }
+
+    pub fn search(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
+    }
+}
+
+fn check_avatar(value: Option<&str>, errors: &mut FieldErrors) {
+    if let Some(url) = value
+        && (!(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 || url.contains(char::is_whitespace))
+    {
+        errors.add("avatar_url", "Use an http(s) URL.");
+    }
+}
+
+/// `POST identities` and one item of `identities/bulk-create`. `name` defaults to
+/// "first last".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIdentityRequest {
+    pub email: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<IdentityStatus>,
+}
+
+impl CreateIdentityRequest {
+    /// The display name: as given, else "first last", else the email's local part.
+    pub fn display_name(&self) -> String {
+        if let Some(name) = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            return name.to_owned();
+        }
+        let joined = format!("{} {}", self.first_name.trim(), self.last_name.trim()).trim().to_owned();
+        if joined.is_empty() { self.email.trim().split('@').next().unwrap_or_default().to_owned() } else { joined }
+    }
+}
+
+fn check_optional_name(field: &str, value: &str, errors: &mut FieldErrors) {
+    if value.chars().count() > MAX_NAME_LEN {
+        errors.add(field, format!("{} is at most {MAX_NAME_LEN} characters.", label(field)));
+    }
+}
+
+impl Validate for CreateIdentityRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if let Err(message) = EmailAddress::parse(&self.email) {
+            errors.add("email", message);
+        }
+        check_optional_name("first_name", &self.first_name, &mut errors);
+        check_optional_name("last_name", &self.last_name, &mut errors);
+        if let Some(name) = &self.name {
+            check_optional_name("name", name, &mut errors);
+        }
+        check_avatar(self.avatar_url.as_deref(), &mut errors);
+        errors.into_result()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIdentityRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<Option<String>>,
+}
+
+impl Validate for UpdateIdentityRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if let Some(email) = &self.email
+            && let Err(message) = EmailAddress::parse(email)
+        {
+            errors.add("email", message);
+        }
+        for (field, value) in [("first_name", &self.first_name), ("last_name", &self.last_name)] {
+            if let Some(value) = value {
+                check_optional_name(field, value, &mut errors);
+            }
+        }
+        if let Some(name) = &self.name {
+            check_name("name", name, &mut errors);
+        }
+        check_avatar(self.avatar_url.clone().flatten().as_deref(), &mut errors);
+        errors.into_result()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkCreateIdentitiesRequest {
+    pub identities: Vec<CreateIdentityRequest>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySummary {
+    pub total: i64,
+    pub active: i64,
+    pub inactive: i64,
+    /// Identities with at least one assignment in any environment of the application.
+    pub with_assignments: i64,
+    pub without_assignments: i64,
+}
+
+/// An identity with its assignments (`identities/{id}/detail`, `identities/with-assignments`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityWithAssignments {
+    #[serde(flatten)]
+    pub identity: IdentityResponse,
+    pub assignments: Vec<IdentityAssignment>,
+}
+
+/// One assignment as an identity's detail shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityAssignment {
+    pub id: String,
+    pub environment_id: String,
+    pub environment_slug: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub node_id: String,
+    pub node_name: String,
+    pub node_path: String,
+    pub effective_from: Option<Timestamp>,
+    pub effective_to: Option<Timestamp>,
+    pub status: super::AssignmentStatus,
+    pub created_at: Timestamp,
+}
+
+/// `POST identities/bulk-imports`: the portal records a finished bulk-import wizard run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordBulkImportRequest {
+    pub file_name: String,
+    /// Environment slug the rows went to, when the import was of assignments.
+    #[serde(default)]
+    pub environment: Option<String>,
+    pub total_rows: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub mode: super::BulkMode,
+}
+
+impl Validate for RecordBulkImportRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        check_name("file_name", &self.file_name, &mut errors);
+        for (field, value) in [("total_rows", self.total_rows), ("succeeded", self.succeeded), ("failed", self.failed)] {
+            if value < 0 {
+                errors.add(field, "Counts cannot be negative.");
+            }
+        }
+        if self.succeeded + self.failed > self.total_rows {
+            errors.add("total_rows", "succeeded + failed cannot exceed total_rows.");
+        }
+        errors.into_result()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkImportResponse {
+    pub id: String,
+    pub file_name: String,
+    pub environment_id: Option<String>,
+    pub total_rows: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub mode: super::BulkMode,
+    pub created_by_admin_id: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_display_name_falls_back_sensibly() {
+        let mut request = CreateIdentityRequest { email: "ada@acme.example".into(), ..Default::default() };
+        assert_eq!(request.display_name(), "ada");
+        request.first_name = "Ada".into();
+        request.last_name = "Lovelace".into();
+        assert_eq!(request.display_name(), "Ada Lovelace");
+        request.name = Some("Countess".into());
+        assert_eq!(request.display_name(), "Countess");
+    }
+
+    #[test]
+    fn permission_keys_are_resource_dot_action() {
+        let mut errors = FieldErrors::new();
+        check_permission_key("k", "invoices.read", &mut errors);
+        assert!(errors.is_empty());
+        for bad in ["invoices", "Invoices.read", "invoices.", ".read", "in voices.read", "a.b.c"] {
+            let mut errors = FieldErrors::new();
+            check_permission_key("k", bad, &mut errors);
+            assert!(!errors.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn setup_request_names_each_bad_entry() {
+        let request = SetupResourcePermissionsRequest {
+            resources: vec![BootstrapResource { name: "Notes".into(), actions: vec!["read".into(), "".into()] }],
+            role_permissions: vec![ResourcePermissionRole { role_id: "r".into(), permission_keys: vec!["notes".into()] }],
+        };
+        let errors = request.validate().unwrap_err();
+        assert!(errors.get("resources[0].name").is_some());
+        assert!(errors.get("resources[0].actions[1]").is_some());
+        assert!(errors.get("role_permissions[0].permission_keys[0]").is_some());
+    }
+
+    #[test]
+    fn node_names_are_required_and_bounded() {
+        assert!(CreateNodeRequest { name: " ".into(), ..Default::default() }.validate().is_err());
+        assert!(CreateNodeRequest { name: "x".repeat(101), ..Default::default() }.validate().is_err());
+        assert!(CreateNodeRequest { name: "EMEA".into(), ..Default::default() }.validate().is_ok());
+        let moved: UpdateNodeRequest = serde_json::from_str(r#"{"parent_id":null}"#).unwrap();
+        assert_eq!(moved.parent_id, Some(None));
+    }
+}
