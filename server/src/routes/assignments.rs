@@ -86,7 +86,7 @@ impl EnvironmentCaller for ManagementAuth {
     }
 }
 
-async fn path_params(parts: &mut Parts, state: &AppState) -> AppResult<HashMap<String, String>> {
+pub(crate) async fn path_params(parts: &mut Parts, state: &AppState) -> AppResult<HashMap<String, String>> {
     let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
         .await
         .map_err(|_| AppError::bad_request("invalid_path", "The path is invalid."))?;

@@ -3,6 +3,7 @@
 mod api_auth;
 pub mod assignments;
 mod auth;
+mod directory;
 mod environments;
 mod health;
 
@@ -17,10 +18,12 @@ pub fn api_router() -> Router<AppState> {
         .merge(auth::router())
         .merge(environments::router())
         .merge(assignments::portal_router())
+        .merge(directory::portal_router())
         .fallback(unknown_endpoint);
     let management = Router::new()
         .merge(api_auth::router())
         .merge(assignments::management_router())
+        .merge(directory::management_router())
         .fallback(unknown_endpoint);
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -3,6 +3,7 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod directory;
 pub mod provisioning;
 pub mod sessions;
 pub mod tenancy;

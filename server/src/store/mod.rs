@@ -15,7 +15,7 @@ mod sqlite;
 
 use std::sync::Arc;
 
-use app::dto::{AssignmentSort, AssignmentStatus, IdentityAssignmentSort, SortOrder};
+use app::dto::{AssignmentSort, AssignmentStatus, IdentityAssignmentSort, IdentitySort, IdentityStatus, SortOrder};
 use async_trait::async_trait;
 
 pub use postgres::PostgresStore;
@@ -375,6 +375,104 @@ pub struct AssignmentWrite {
     pub idempotency: Option<IdempotencyRecord>,
 }
 
+/// A page of a simple list: search, order, bounds.
+#[derive(Debug, Clone, Default)]
+pub struct PageSpec {
+    /// Case-insensitive substring.
+    pub search: Option<String>,
+    pub order: SortOrder,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IdentityPageSpec {
+    pub page: PageSpec,
+    pub sort: IdentitySort,
+    pub status: Option<IdentityStatus>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IdentityCounts {
+    pub total: i64,
+    pub active: i64,
+    pub with_assignments: i64,
+}
+
+/// An assignment with its environment, role and node names (an identity's detail).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentPlace {
+    pub assignment: Assignment,
+    pub environment_slug: String,
+    pub role_name: String,
+    pub node_name: String,
+    pub node_path: String,
+}
+
+/// An assignment that grants a permission key (effective permissions and checks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub permission_key: String,
+    pub assignment_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub node_id: String,
+    pub node_name: String,
+}
+
+/// One change besides plain inserts; see [`ChangeSet`].
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    UpdateIdentity(Identity),
+    DeleteIdentity(String),
+    UpdateRole(Role),
+    DeleteRole(String),
+    /// Removes every permission of the role (new ones follow as inserts).
+    ClearRolePermissions(String),
+    /// Renames a node and/or moves it with its subtree: every node whose `id_path` starts with
+    /// `old_id_path` gets the new prefixes and its depth shifted.
+    RewriteSubtree { node: Node, old_id_path: String, old_path: String, depth_delta: i32 },
+    /// Deletes nodes level by level, each inner list one depth, deepest first, and by cascade
+    /// their assignments.
+    DeleteNodes(Vec<Vec<String>>),
+    RevokeApiKey { id: String, at: i64 },
+}
+
+/// Everything one request changes, in one transaction: `ops` in order, then `inserts` (which
+/// carry the audit events).
+#[derive(Debug, Clone, Default)]
+pub struct ChangeSet {
+    pub ops: Vec<WriteOp>,
+    pub inserts: InsertBatch,
+}
+
+/// A completed bulk-import run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkImport {
+    pub id: String,
+    pub application_id: String,
+    pub environment_id: Option<String>,
+    pub file_name: String,
+    pub total_rows: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub mode: String,
+    pub created_by_admin_id: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub account_id: String,
+    pub environment_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub target_id: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 /// An environment with the application and account it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvironmentPath {
@@ -459,6 +557,41 @@ pub trait Store: Send + Sync + 'static {
     async fn identity_assignments(&self, filter: &IdentityAssignmentFilter) -> StoreResult<(Vec<Assignment>, i64)>;
     /// All of it in one transaction, or nothing.
     async fn write_assignments(&self, write: &AssignmentWrite) -> StoreResult<()>;
+
+    // Directory: nodes, roles, permissions, identities -------------------------------------------
+    async fn node_page(&self, environment_id: &str, spec: &PageSpec) -> StoreResult<(Vec<Node>, i64)>;
+    /// Direct children and assignments in the node's whole subtree.
+    async fn node_usage(&self, node: &Node) -> StoreResult<(i64, i64)>;
+    /// The node and all its descendants.
+    async fn subtree(&self, node: &Node) -> StoreResult<Vec<Node>>;
+    async fn role_page(&self, environment_id: &str, spec: &PageSpec) -> StoreResult<(Vec<Role>, i64)>;
+    /// `(role_id, permission key)` for these roles, by key.
+    async fn role_permission_keys(&self, role_ids: &[&str]) -> StoreResult<Vec<(String, String)>>;
+    async fn role_assignment_count(&self, role_id: &str) -> StoreResult<i64>;
+    async fn resources(&self, environment_id: &str) -> StoreResult<Vec<Resource>>;
+    async fn permissions(&self, environment_id: &str) -> StoreResult<Vec<Permission>>;
+    async fn identity_page(&self, application_id: &str, spec: &IdentityPageSpec) -> StoreResult<(Vec<Identity>, i64)>;
+    async fn identity_counts(&self, application_id: &str) -> StoreResult<IdentityCounts>;
+    /// Which of these normalized emails an identity of the application already has.
+    async fn identity_emails_taken(&self, application_id: &str, emails: &[String]) -> StoreResult<Vec<String>>;
+    /// Assignments of these identities in every environment, with names, newest first.
+    async fn assignment_places(&self, identity_ids: &[&str]) -> StoreResult<Vec<AssignmentPlace>>;
+    /// Permission grants of an identity in an environment, active at `at_ms`, on `nodes` (all
+    /// nodes when `None`), optionally for one permission key. Ordered by key, then assignment.
+    async fn grants(
+        &self,
+        environment_id: &str,
+        identity_id: &str,
+        nodes: Option<&[String]>,
+        permission_key: Option<&str>,
+        at_ms: i64,
+    ) -> StoreResult<Vec<Grant>>;
+    async fn apply_changes(&self, changes: &ChangeSet) -> StoreResult<()>;
+    async fn insert_bulk_import(&self, import: &BulkImport, audit: &[AuditEvent]) -> StoreResult<()>;
+
+    // API keys and audit -------------------------------------------------------------------------
+    async fn api_keys(&self, environment_id: &str) -> StoreResult<Vec<ApiKey>>;
+    async fn audit_page(&self, filter: &AuditFilter) -> StoreResult<(Vec<AuditEvent>, i64)>;
 
     // Idempotency --------------------------------------------------------------------------------
     async fn idempotency_record(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;

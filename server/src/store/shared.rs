@@ -340,6 +340,141 @@ macro_rules! impl_store {
             .await
         }
 
+        /// Every row of the batch, in foreign-key order, inside the caller's transaction.
+        async fn insert_all(tx: &mut sqlx::Transaction<'_, $db>, batch: &InsertBatch) -> StoreResult<()> {
+            insert_rows(tx, "accounts", &["id", "slug", "name", "created_at"], &batch.accounts, |mut row, a| {
+                row.push_bind(a.id.as_str()).push_bind(a.slug.as_str()).push_bind(a.name.as_str()).push_bind(a.created_at);
+            })
+            .await?;
+            insert_rows(
+                tx,
+                "admins",
+                &["id", "email", "email_normalized", "name", "password_hash", "created_at"],
+                &batch.admins,
+                |mut row, a| {
+                    row.push_bind(a.id.as_str())
+                        .push_bind(a.email.as_str())
+                        .push_bind(a.email_normalized.as_str())
+                        .push_bind(a.name.as_str())
+                        .push_bind(a.password_hash.as_str())
+                        .push_bind(a.created_at);
+                },
+            )
+            .await?;
+            insert_rows(tx, "account_members", &["account_id", "admin_id", "role", "created_at"], &batch.memberships, |mut row, m| {
+                row.push_bind(m.account_id.as_str()).push_bind(m.admin_id.as_str()).push_bind(m.role.as_str()).push_bind(m.created_at);
+            })
+            .await?;
+            insert_rows(tx, "applications", &["id", "account_id", "slug", "name", "created_at"], &batch.applications, |mut row, a| {
+                row.push_bind(a.id.as_str()).push_bind(a.account_id.as_str()).push_bind(a.slug.as_str()).push_bind(a.name.as_str()).push_bind(a.created_at);
+            })
+            .await?;
+            insert_rows(tx, "environments", &["id", "application_id", "slug", "name", "created_at"], &batch.environments, |mut row, e| {
+                row.push_bind(e.id.as_str()).push_bind(e.application_id.as_str()).push_bind(e.slug.as_str()).push_bind(e.name.as_str()).push_bind(e.created_at);
+            })
+            .await?;
+            // Parents before children, so the self-referencing foreign key holds row by row.
+            let mut nodes: Vec<&Node> = batch.nodes.iter().collect();
+            nodes.sort_by_key(|node| node.depth);
+            insert_rows(
+                tx,
+                "nodes",
+                &["id", "environment_id", "parent_id", "name", "kind", "id_path", "path", "depth", "created_at", "updated_at"],
+                &nodes,
+                |mut row, n| {
+                    row.push_bind(n.id.as_str())
+                        .push_bind(n.environment_id.as_str())
+                        .push_bind(n.parent_id.as_deref())
+                        .push_bind(n.name.as_str())
+                        .push_bind(n.kind.as_str())
+                        .push_bind(n.id_path.as_str())
+                        .push_bind(n.path.as_str())
+                        .push_bind(n.depth)
+                        .push_bind(n.created_at)
+                        .push_bind(n.updated_at);
+                },
+            )
+            .await?;
+            insert_rows(
+                tx,
+                "identities",
+                &["id", "application_id", "first_name", "last_name", "name", "email", "email_normalized", "avatar_url", "status", "created_at", "updated_at"],
+                &batch.identities,
+                |mut row, i| {
+                    row.push_bind(i.id.as_str())
+                        .push_bind(i.application_id.as_str())
+                        .push_bind(i.first_name.as_str())
+                        .push_bind(i.last_name.as_str())
+                        .push_bind(i.name.as_str())
+                        .push_bind(i.email.as_str())
+                        .push_bind(i.email_normalized.as_str())
+                        .push_bind(i.avatar_url.as_deref())
+                        .push_bind(i.status.as_str())
+                        .push_bind(i.created_at)
+                        .push_bind(i.updated_at);
+                },
+            )
+            .await?;
+            insert_rows(tx, "resources", &["id", "environment_id", "name", "description", "created_at"], &batch.resources, |mut row, r| {
+                row.push_bind(r.id.as_str()).push_bind(r.environment_id.as_str()).push_bind(r.name.as_str()).push_bind(r.description.as_deref()).push_bind(r.created_at);
+            })
+            .await?;
+            insert_rows(
+                tx,
+                "permissions",
+                &["id", "environment_id", "resource_id", "action", "key", "created_at"],
+                &batch.permissions,
+                |mut row, p| {
+                    row.push_bind(p.id.as_str())
+                        .push_bind(p.environment_id.as_str())
+                        .push_bind(p.resource_id.as_str())
+                        .push_bind(p.action.as_str())
+                        .push_bind(p.key.as_str())
+                        .push_bind(p.created_at);
+                },
+            )
+            .await?;
+            insert_rows(
+                tx,
+                "roles",
+                &["id", "environment_id", "name", "description", "is_system", "created_at", "updated_at"],
+                &batch.roles,
+                |mut row, r| {
+                    row.push_bind(r.id.as_str())
+                        .push_bind(r.environment_id.as_str())
+                        .push_bind(r.name.as_str())
+                        .push_bind(r.description.as_deref())
+                        .push_bind(r.is_system)
+                        .push_bind(r.created_at)
+                        .push_bind(r.updated_at);
+                },
+            )
+            .await?;
+            insert_rows(tx, "role_permissions", &["role_id", "permission_id"], &batch.role_permissions, |mut row, rp| {
+                row.push_bind(rp.role_id.as_str()).push_bind(rp.permission_id.as_str());
+            })
+            .await?;
+            insert_assignment_rows(tx, &batch.assignments).await?;
+            insert_rows(
+                tx,
+                "api_keys",
+                &["id", "environment_id", "name", "prefix", "secret_hash", "created_at", "last_used_at", "revoked_at"],
+                &batch.api_keys,
+                |mut row, k| {
+                    row.push_bind(k.id.as_str())
+                        .push_bind(k.environment_id.as_str())
+                        .push_bind(k.name.as_str())
+                        .push_bind(k.prefix.as_str())
+                        .push_bind(k.secret_hash.as_str())
+                        .push_bind(k.created_at)
+                        .push_bind(k.last_used_at)
+                        .push_bind(k.revoked_at);
+                },
+            )
+            .await?;
+            insert_audit_events(tx, &batch.audit_events).await
+        }
+
         const MEMBERSHIP_COLUMNS: &str = "a.id, a.slug, a.name, a.created_at, m.account_id, m.admin_id, m.role, m.created_at AS member_since";
 
         #[async_trait]
@@ -362,137 +497,7 @@ macro_rules! impl_store {
             #[tracing::instrument(skip_all, fields(identities = batch.identities.len(), assignments = batch.assignments.len()))]
             async fn insert_batch(&self, batch: &InsertBatch) -> StoreResult<()> {
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
-                insert_rows(&mut tx, "accounts", &["id", "slug", "name", "created_at"], &batch.accounts, |mut row, a| {
-                    row.push_bind(a.id.as_str()).push_bind(a.slug.as_str()).push_bind(a.name.as_str()).push_bind(a.created_at);
-                })
-                .await?;
-                insert_rows(
-                    &mut tx,
-                    "admins",
-                    &["id", "email", "email_normalized", "name", "password_hash", "created_at"],
-                    &batch.admins,
-                    |mut row, a| {
-                        row.push_bind(a.id.as_str())
-                            .push_bind(a.email.as_str())
-                            .push_bind(a.email_normalized.as_str())
-                            .push_bind(a.name.as_str())
-                            .push_bind(a.password_hash.as_str())
-                            .push_bind(a.created_at);
-                    },
-                )
-                .await?;
-                insert_rows(&mut tx, "account_members", &["account_id", "admin_id", "role", "created_at"], &batch.memberships, |mut row, m| {
-                    row.push_bind(m.account_id.as_str()).push_bind(m.admin_id.as_str()).push_bind(m.role.as_str()).push_bind(m.created_at);
-                })
-                .await?;
-                insert_rows(&mut tx, "applications", &["id", "account_id", "slug", "name", "created_at"], &batch.applications, |mut row, a| {
-                    row.push_bind(a.id.as_str()).push_bind(a.account_id.as_str()).push_bind(a.slug.as_str()).push_bind(a.name.as_str()).push_bind(a.created_at);
-                })
-                .await?;
-                insert_rows(&mut tx, "environments", &["id", "application_id", "slug", "name", "created_at"], &batch.environments, |mut row, e| {
-                    row.push_bind(e.id.as_str()).push_bind(e.application_id.as_str()).push_bind(e.slug.as_str()).push_bind(e.name.as_str()).push_bind(e.created_at);
-                })
-                .await?;
-                // Parents before children, so the self-referencing foreign key holds row by row.
-                let mut nodes: Vec<&Node> = batch.nodes.iter().collect();
-                nodes.sort_by_key(|node| node.depth);
-                insert_rows(
-                    &mut tx,
-                    "nodes",
-                    &["id", "environment_id", "parent_id", "name", "kind", "id_path", "path", "depth", "created_at", "updated_at"],
-                    &nodes,
-                    |mut row, n| {
-                        row.push_bind(n.id.as_str())
-                            .push_bind(n.environment_id.as_str())
-                            .push_bind(n.parent_id.as_deref())
-                            .push_bind(n.name.as_str())
-                            .push_bind(n.kind.as_str())
-                            .push_bind(n.id_path.as_str())
-                            .push_bind(n.path.as_str())
-                            .push_bind(n.depth)
-                            .push_bind(n.created_at)
-                            .push_bind(n.updated_at);
-                    },
-                )
-                .await?;
-                insert_rows(
-                    &mut tx,
-                    "identities",
-                    &["id", "application_id", "first_name", "last_name", "name", "email", "email_normalized", "avatar_url", "status", "created_at", "updated_at"],
-                    &batch.identities,
-                    |mut row, i| {
-                        row.push_bind(i.id.as_str())
-                            .push_bind(i.application_id.as_str())
-                            .push_bind(i.first_name.as_str())
-                            .push_bind(i.last_name.as_str())
-                            .push_bind(i.name.as_str())
-                            .push_bind(i.email.as_str())
-                            .push_bind(i.email_normalized.as_str())
-                            .push_bind(i.avatar_url.as_deref())
-                            .push_bind(i.status.as_str())
-                            .push_bind(i.created_at)
-                            .push_bind(i.updated_at);
-                    },
-                )
-                .await?;
-                insert_rows(&mut tx, "resources", &["id", "environment_id", "name", "description", "created_at"], &batch.resources, |mut row, r| {
-                    row.push_bind(r.id.as_str()).push_bind(r.environment_id.as_str()).push_bind(r.name.as_str()).push_bind(r.description.as_deref()).push_bind(r.created_at);
-                })
-                .await?;
-                insert_rows(
-                    &mut tx,
-                    "permissions",
-                    &["id", "environment_id", "resource_id", "action", "key", "created_at"],
-                    &batch.permissions,
-                    |mut row, p| {
-                        row.push_bind(p.id.as_str())
-                            .push_bind(p.environment_id.as_str())
-                            .push_bind(p.resource_id.as_str())
-                            .push_bind(p.action.as_str())
-                            .push_bind(p.key.as_str())
-                            .push_bind(p.created_at);
-                    },
-                )
-                .await?;
-                insert_rows(
-                    &mut tx,
-                    "roles",
-                    &["id", "environment_id", "name", "description", "is_system", "created_at", "updated_at"],
-                    &batch.roles,
-                    |mut row, r| {
-                        row.push_bind(r.id.as_str())
-                            .push_bind(r.environment_id.as_str())
-                            .push_bind(r.name.as_str())
-                            .push_bind(r.description.as_deref())
-                            .push_bind(r.is_system)
-                            .push_bind(r.created_at)
-                            .push_bind(r.updated_at);
-                    },
-                )
-                .await?;
-                insert_rows(&mut tx, "role_permissions", &["role_id", "permission_id"], &batch.role_permissions, |mut row, rp| {
-                    row.push_bind(rp.role_id.as_str()).push_bind(rp.permission_id.as_str());
-                })
-                .await?;
-                insert_assignment_rows(&mut tx, &batch.assignments).await?;
-                insert_rows(
-                    &mut tx,
-                    "api_keys",
-                    &["id", "environment_id", "name", "prefix", "secret_hash", "created_at", "last_used_at", "revoked_at"],
-                    &batch.api_keys,
-                    |mut row, k| {
-                        row.push_bind(k.id.as_str())
-                            .push_bind(k.environment_id.as_str())
-                            .push_bind(k.name.as_str())
-                            .push_bind(k.prefix.as_str())
-                            .push_bind(k.secret_hash.as_str())
-                            .push_bind(k.created_at)
-                            .push_bind(k.last_used_at)
-                            .push_bind(k.revoked_at);
-                    },
-                )
-                .await?;
-                insert_audit_events(&mut tx, &batch.audit_events).await?;
+                insert_all(&mut tx, batch).await?;
                 tx.commit().await.map_err(map_db_error)
             }
 
@@ -1031,6 +1036,425 @@ macro_rules! impl_store {
                     insert_idempotency(&mut tx, record).await?;
                 }
                 tx.commit().await.map_err(map_db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn node_page(&self, environment_id: &str, spec: &PageSpec) -> StoreResult<(Vec<Node>, i64)> {
+                let pattern = spec.search.as_deref().map(like_pattern);
+                let build = |select: &str| {
+                    let mut builder = QueryBuilder::<$db>::new(format!("SELECT {select} FROM nodes WHERE environment_id = "));
+                    builder.push_bind(environment_id.to_owned());
+                    if let Some(pattern) = &pattern {
+                        builder.push(" AND (LOWER(name) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                        builder.push(" OR LOWER(path) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\')");
+                    }
+                    builder
+                };
+                let total: i64 = build("COUNT(*) AS total").build().persistent(false).fetch_one(&self.pool).await.map_err(map_db_error)?.try_get("total")?;
+                let mut page = build("*");
+                // Paths sort parents before their children (" / " sorts before any name character).
+                page.push(concat!(" ORDER BY path ", $collate, " ")).push(sort_direction(spec.order)).push(", id");
+                page.push(" LIMIT ").push_bind(spec.limit).push(" OFFSET ").push_bind(spec.offset);
+                let rows = page.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                Ok((rows.iter().map(node).collect::<sqlx::Result<_>>()?, total))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn node_usage(&self, target: &Node) -> StoreResult<(i64, i64)> {
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM nodes WHERE parent_id = $1) AS children, \
+                            (SELECT COUNT(*) FROM assignments a JOIN nodes n ON n.id = a.node_id \
+                             WHERE n.environment_id = $2 AND n.id_path LIKE $3) AS assignments",
+                )
+                .bind(&target.id)
+                .bind(&target.environment_id)
+                .bind(format!("{}%", target.id_path))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_db_error)?;
+                Ok((row.try_get("children")?, row.try_get("assignments")?))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn subtree(&self, target: &Node) -> StoreResult<Vec<Node>> {
+                let rows = sqlx::query("SELECT * FROM nodes WHERE environment_id = $1 AND id_path LIKE $2 ORDER BY depth DESC, id")
+                    .bind(&target.environment_id)
+                    .bind(format!("{}%", target.id_path))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(rows.iter().map(node).collect::<sqlx::Result<_>>()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn role_page(&self, environment_id: &str, spec: &PageSpec) -> StoreResult<(Vec<Role>, i64)> {
+                let pattern = spec.search.as_deref().map(like_pattern);
+                let build = |select: &str| {
+                    let mut builder = QueryBuilder::<$db>::new(format!("SELECT {select} FROM roles WHERE environment_id = "));
+                    builder.push_bind(environment_id.to_owned());
+                    if let Some(pattern) = &pattern {
+                        builder.push(" AND LOWER(name) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                    }
+                    builder
+                };
+                let total: i64 = build("COUNT(*) AS total").build().persistent(false).fetch_one(&self.pool).await.map_err(map_db_error)?.try_get("total")?;
+                let mut page = build("*");
+                page.push(concat!(" ORDER BY LOWER(name) ", $collate, " ")).push(sort_direction(spec.order)).push(", id");
+                page.push(" LIMIT ").push_bind(spec.limit).push(" OFFSET ").push_bind(spec.offset);
+                let rows = page.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                Ok((rows.iter().map(role).collect::<sqlx::Result<_>>()?, total))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn role_permission_keys(&self, role_ids: &[&str]) -> StoreResult<Vec<(String, String)>> {
+                if role_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut builder = QueryBuilder::<$db>::new(
+                    "SELECT rp.role_id, p.key FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id WHERE rp.role_id IN",
+                );
+                push_in_list(&mut builder, role_ids);
+                builder.push(concat!(" ORDER BY p.key ", $collate));
+                let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                Ok(rows.iter().map(|row| Ok((row.try_get("role_id")?, row.try_get("key")?))).collect::<sqlx::Result<_>>()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn role_assignment_count(&self, role_id: &str) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT COUNT(*) AS total FROM assignments WHERE role_id = $1")
+                    .bind(role_id)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(row.try_get("total")?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn resources(&self, environment_id: &str) -> StoreResult<Vec<Resource>> {
+                let rows = sqlx::query(concat!("SELECT * FROM resources WHERE environment_id = $1 ORDER BY name ", $collate))
+                    .bind(environment_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(rows
+                    .iter()
+                    .map(|row| {
+                        Ok(Resource {
+                            id: row.try_get("id")?,
+                            environment_id: row.try_get("environment_id")?,
+                            name: row.try_get("name")?,
+                            description: row.try_get("description")?,
+                            created_at: row.try_get("created_at")?,
+                        })
+                    })
+                    .collect::<sqlx::Result<_>>()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn permissions(&self, environment_id: &str) -> StoreResult<Vec<Permission>> {
+                let rows = sqlx::query(concat!("SELECT * FROM permissions WHERE environment_id = $1 ORDER BY key ", $collate))
+                    .bind(environment_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(rows
+                    .iter()
+                    .map(|row| {
+                        Ok(Permission {
+                            id: row.try_get("id")?,
+                            environment_id: row.try_get("environment_id")?,
+                            resource_id: row.try_get("resource_id")?,
+                            action: row.try_get("action")?,
+                            key: row.try_get("key")?,
+                            created_at: row.try_get("created_at")?,
+                        })
+                    })
+                    .collect::<sqlx::Result<_>>()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn identity_page(&self, application_id: &str, spec: &IdentityPageSpec) -> StoreResult<(Vec<Identity>, i64)> {
+                let pattern = spec.page.search.as_deref().map(like_pattern);
+                let build = |select: &str| {
+                    let mut builder = QueryBuilder::<$db>::new(format!("SELECT {select} FROM identities WHERE application_id = "));
+                    builder.push_bind(application_id.to_owned());
+                    if let Some(pattern) = &pattern {
+                        builder.push(" AND (LOWER(name) LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                        builder.push(" OR email_normalized LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\')");
+                    }
+                    if let Some(status) = spec.status {
+                        builder.push(" AND status = ").push_bind(status.as_str());
+                    }
+                    builder
+                };
+                let total: i64 = build("COUNT(*) AS total").build().persistent(false).fetch_one(&self.pool).await.map_err(map_db_error)?.try_get("total")?;
+                let key = match spec.sort {
+                    IdentitySort::Name => concat!("LOWER(name) ", $collate),
+                    IdentitySort::Email => concat!("email_normalized ", $collate),
+                    IdentitySort::CreatedAt => "created_at",
+                };
+                let direction = sort_direction(spec.page.order);
+                let mut page = build("*");
+                page.push(" ORDER BY ").push(key).push(" ").push(direction).push(", id ").push(direction);
+                page.push(" LIMIT ").push_bind(spec.page.limit).push(" OFFSET ").push_bind(spec.page.offset);
+                let rows = page.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                Ok((rows.iter().map(identity).collect::<sqlx::Result<_>>()?, total))
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn identity_counts(&self, application_id: &str) -> StoreResult<IdentityCounts> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS total, COUNT(CASE WHEN status = 'active' THEN 1 END) AS active, \
+                            COUNT(CASE WHEN EXISTS (SELECT 1 FROM assignments a WHERE a.identity_id = i.id) THEN 1 END) AS with_assignments \
+                     FROM identities i WHERE application_id = $1",
+                )
+                .bind(application_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_db_error)?;
+                Ok(IdentityCounts { total: row.try_get("total")?, active: row.try_get("active")?, with_assignments: row.try_get("with_assignments")? })
+            }
+
+            #[tracing::instrument(skip_all, fields(emails = emails.len()))]
+            async fn identity_emails_taken(&self, application_id: &str, emails: &[String]) -> StoreResult<Vec<String>> {
+                let mut found = Vec::new();
+                let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+                for chunk in emails.chunks(IDS_PER_STATEMENT) {
+                    let mut builder = QueryBuilder::<$db>::new("SELECT email_normalized FROM identities WHERE application_id = ");
+                    builder.push_bind(application_id).push(" AND email_normalized IN");
+                    push_in_list(&mut builder, chunk);
+                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                    for row in &rows {
+                        found.push(row.try_get("email_normalized")?);
+                    }
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(skip_all, fields(identities = identity_ids.len()))]
+            async fn assignment_places(&self, identity_ids: &[&str]) -> StoreResult<Vec<AssignmentPlace>> {
+                let mut found = Vec::new();
+                for chunk in identity_ids.chunks(IDS_PER_STATEMENT) {
+                    let mut builder = QueryBuilder::<$db>::new(
+                        "SELECT a.*, e.slug AS environment_slug, r.name AS role_name, n.name AS node_name, n.path AS node_path \
+                         FROM assignments a JOIN environments e ON e.id = a.environment_id JOIN roles r ON r.id = a.role_id \
+                         JOIN nodes n ON n.id = a.node_id WHERE a.identity_id IN",
+                    );
+                    push_in_list(&mut builder, chunk);
+                    builder.push(" ORDER BY a.created_at DESC, a.id DESC");
+                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                    for row in &rows {
+                        found.push(AssignmentPlace {
+                            assignment: assignment(row)?,
+                            environment_slug: row.try_get("environment_slug")?,
+                            role_name: row.try_get("role_name")?,
+                            node_name: row.try_get("node_name")?,
+                            node_path: row.try_get("node_path")?,
+                        });
+                    }
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn grants(
+                &self,
+                environment_id: &str,
+                identity_id: &str,
+                nodes: Option<&[String]>,
+                permission_key: Option<&str>,
+                at_ms: i64,
+            ) -> StoreResult<Vec<Grant>> {
+                let mut builder = QueryBuilder::<$db>::new(
+                    "SELECT p.key, a.id AS assignment_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name \
+                     FROM assignments a JOIN roles r ON r.id = a.role_id JOIN role_permissions rp ON rp.role_id = a.role_id \
+                     JOIN permissions p ON p.id = rp.permission_id JOIN nodes n ON n.id = a.node_id WHERE a.identity_id = ",
+                );
+                builder.push_bind(identity_id).push(" AND a.environment_id = ").push_bind(environment_id);
+                builder.push(" AND (a.effective_from IS NULL OR a.effective_from <= ").push_bind(at_ms);
+                builder.push(") AND (a.effective_to IS NULL OR a.effective_to > ").push_bind(at_ms).push(")");
+                if let Some(nodes) = nodes {
+                    if nodes.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
+                    builder.push(" AND a.node_id IN");
+                    push_in_list(&mut builder, &nodes);
+                }
+                if let Some(key) = permission_key {
+                    builder.push(" AND p.key = ").push_bind(key);
+                }
+                builder.push(concat!(" ORDER BY p.key ", $collate, ", a.id"));
+                let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                Ok(rows
+                    .iter()
+                    .map(|row| {
+                        Ok(Grant {
+                            permission_key: row.try_get("key")?,
+                            assignment_id: row.try_get("assignment_id")?,
+                            role_id: row.try_get("role_id")?,
+                            role_name: row.try_get("role_name")?,
+                            node_id: row.try_get("node_id")?,
+                            node_name: row.try_get("node_name")?,
+                        })
+                    })
+                    .collect::<sqlx::Result<_>>()?)
+            }
+
+            #[tracing::instrument(skip_all, fields(ops = changes.ops.len()))]
+            async fn apply_changes(&self, changes: &ChangeSet) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
+                for op in &changes.ops {
+                    match op {
+                        WriteOp::UpdateIdentity(i) => {
+                            sqlx::query(
+                                "UPDATE identities SET first_name = $1, last_name = $2, name = $3, email = $4, email_normalized = $5, \
+                                 avatar_url = $6, status = $7, updated_at = $8 WHERE id = $9",
+                            )
+                            .bind(&i.first_name)
+                            .bind(&i.last_name)
+                            .bind(&i.name)
+                            .bind(&i.email)
+                            .bind(&i.email_normalized)
+                            .bind(&i.avatar_url)
+                            .bind(&i.status)
+                            .bind(i.updated_at)
+                            .bind(&i.id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_db_error)?;
+                        }
+                        WriteOp::DeleteIdentity(id) => {
+                            sqlx::query("DELETE FROM identities WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(map_db_error)?;
+                        }
+                        WriteOp::UpdateRole(r) => {
+                            sqlx::query("UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE id = $4")
+                                .bind(&r.name)
+                                .bind(&r.description)
+                                .bind(r.updated_at)
+                                .bind(&r.id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_db_error)?;
+                        }
+                        WriteOp::DeleteRole(id) => {
+                            sqlx::query("DELETE FROM roles WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(map_db_error)?;
+                        }
+                        WriteOp::ClearRolePermissions(role_id) => {
+                            sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *tx).await.map_err(map_db_error)?;
+                        }
+                        WriteOp::RewriteSubtree { node: n, old_id_path, old_path, depth_delta } => {
+                            sqlx::query("UPDATE nodes SET name = $1, kind = $2, parent_id = $3, updated_at = $4 WHERE id = $5")
+                                .bind(&n.name)
+                                .bind(&n.kind)
+                                .bind(&n.parent_id)
+                                .bind(n.updated_at)
+                                .bind(&n.id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_db_error)?;
+                            // The node and its descendants: new prefixes, shifted depth.
+                            sqlx::query(
+                                "UPDATE nodes SET id_path = $1 || SUBSTR(id_path, $2), path = $3 || SUBSTR(path, $4), \
+                                 depth = depth + $5, updated_at = $6 WHERE environment_id = $7 AND id_path LIKE $8",
+                            )
+                            .bind(&n.id_path)
+                            .bind(old_id_path.chars().count() as i32 + 1)
+                            .bind(&n.path)
+                            .bind(old_path.chars().count() as i32 + 1)
+                            .bind(*depth_delta)
+                            .bind(n.updated_at)
+                            .bind(&n.environment_id)
+                            .bind(format!("{old_id_path}%"))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_db_error)?;
+                        }
+                        WriteOp::DeleteNodes(levels) => {
+                            for level in levels {
+                                for chunk in level.chunks(IDS_PER_STATEMENT) {
+                                    let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                                    let mut builder = QueryBuilder::<$db>::new("DELETE FROM nodes WHERE id IN");
+                                    push_in_list(&mut builder, &ids);
+                                    builder.build().persistent(false).execute(&mut *tx).await.map_err(map_db_error)?;
+                                }
+                            }
+                        }
+                        WriteOp::RevokeApiKey { id, at } => {
+                            sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+                                .bind(*at)
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_db_error)?;
+                        }
+                    }
+                }
+                insert_all(&mut tx, &changes.inserts).await?;
+                tx.commit().await.map_err(map_db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn insert_bulk_import(&self, import: &BulkImport, audit: &[AuditEvent]) -> StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
+                sqlx::query(
+                    "INSERT INTO bulk_imports (id, application_id, environment_id, file_name, total_rows, succeeded, failed, mode, \
+                     created_by_admin_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&import.id)
+                .bind(&import.application_id)
+                .bind(&import.environment_id)
+                .bind(&import.file_name)
+                .bind(import.total_rows as i32)
+                .bind(import.succeeded as i32)
+                .bind(import.failed as i32)
+                .bind(&import.mode)
+                .bind(&import.created_by_admin_id)
+                .bind(import.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_db_error)?;
+                insert_audit_events(&mut tx, audit).await?;
+                tx.commit().await.map_err(map_db_error)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn api_keys(&self, environment_id: &str) -> StoreResult<Vec<ApiKey>> {
+                let rows = sqlx::query("SELECT * FROM api_keys WHERE environment_id = $1 ORDER BY created_at DESC, id DESC")
+                    .bind(environment_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(rows.iter().map(api_key).collect::<sqlx::Result<_>>()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn audit_page(&self, filter: &AuditFilter) -> StoreResult<(Vec<AuditEvent>, i64)> {
+                let build = |select: &str| {
+                    let mut builder = QueryBuilder::<$db>::new(format!("SELECT {select} FROM audit_events WHERE account_id = "));
+                    builder.push_bind(filter.account_id.clone());
+                    if let Some(env) = &filter.environment_id {
+                        builder.push(" AND environment_id = ").push_bind(env.clone());
+                    }
+                    if let Some(actor) = &filter.actor_id {
+                        builder.push(" AND actor_id = ").push_bind(actor.clone());
+                    }
+                    if let Some(target) = &filter.target_id {
+                        builder.push(" AND target_id = ").push_bind(target.clone());
+                    }
+                    if let Some(from) = filter.from {
+                        builder.push(" AND created_at >= ").push_bind(from);
+                    }
+                    if let Some(to) = filter.to {
+                        builder.push(" AND created_at < ").push_bind(to);
+                    }
+                    builder
+                };
+                let total: i64 = build("COUNT(*) AS total").build().persistent(false).fetch_one(&self.pool).await.map_err(map_db_error)?.try_get("total")?;
+                let mut page = build("*");
+                page.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(filter.limit).push(" OFFSET ").push_bind(filter.offset);
+                let rows = page.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                Ok((rows.iter().map(audit_event).collect::<sqlx::Result<_>>()?, total))
             }
 
             #[tracing::instrument(skip_all)]
