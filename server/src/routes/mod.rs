@@ -1,5 +1,6 @@
 //! The REST API, one module per resource. The browser portal calls these same routes.
 
+mod access;
 mod api_auth;
 pub mod assignments;
 mod auth;
@@ -19,11 +20,13 @@ pub fn api_router() -> Router<AppState> {
         .merge(environments::router())
         .merge(assignments::portal_router())
         .merge(directory::portal_router())
+        .merge(access::portal_router())
         .fallback(unknown_endpoint);
     let management = Router::new()
         .merge(api_auth::router())
         .merge(assignments::management_router())
         .merge(directory::management_router())
+        .merge(access::management_router())
         .fallback(unknown_endpoint);
     Router::new()
         .route("/healthz", get(health::healthz))

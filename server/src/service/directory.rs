@@ -42,13 +42,13 @@ fn page_spec(query: &ListQuery) -> AppResult<(app::dto::PageRequest, PageSpec)> 
     Ok((page, spec))
 }
 
+/// An audit event of this module's writes; `target` is `(type, id)`.
 fn event(
     context: &AuditContext,
     account: &Account,
     environment_id: Option<&str>,
     action: &'static str,
-    target_type: &'static str,
-    target_id: &str,
+    (target_type, target_id): (&'static str, &str),
     before: Option<Value>,
     after: Option<Value>,
 ) -> AuditEvent {
@@ -124,7 +124,7 @@ pub async fn create_node(store: &dyn Store, scope: &EnvironmentScope, context: &
         created_at: context.at,
         updated_at: context.at,
     };
-    let audit = event(context, &scope.account, Some(&scope.environment.id), "node.create", "node", &node.id, None, Some(node_state(&node)));
+    let audit = event(context, &scope.account, Some(&scope.environment.id), "node.create", ("node", &node.id), None, Some(node_state(&node)));
     store.insert_batch(&InsertBatch { nodes: vec![node.clone()], audit_events: vec![audit], ..Default::default() }).await?;
     Ok(node_response(&node))
 }
@@ -182,7 +182,7 @@ pub async fn update_node(
             depth_delta: updated.depth - current.depth,
         }],
         inserts: InsertBatch {
-            audit_events: vec![event(context, &scope.account, Some(&scope.environment.id), action, "node", id, Some(node_state(&current)), Some(node_state(&updated)))],
+            audit_events: vec![event(context, &scope.account, Some(&scope.environment.id), action, ("node", id), Some(node_state(&current)), Some(node_state(&updated)))],
             ..Default::default()
         },
     };
@@ -222,12 +222,12 @@ pub async fn delete_node(store: &dyn Store, scope: &EnvironmentScope, context: &
         };
         for view in store.assignment_views(&filter, slice).await?.0 {
             let before = serde_json::to_value(super::assignments::response(&view.assignment)).ok();
-            audit.push(event(context, &scope.account, env, "assignment.delete", "assignment", &view.assignment.id, before, None));
+            audit.push(event(context, &scope.account, env, "assignment.delete", ("assignment", &view.assignment.id), before, None));
         }
     }
     let mut levels: BTreeMap<std::cmp::Reverse<i32>, Vec<String>> = BTreeMap::new();
     for n in &subtree {
-        audit.push(event(context, &scope.account, env, "node.delete", "node", &n.id, Some(node_state(n)), None));
+        audit.push(event(context, &scope.account, env, "node.delete", ("node", &n.id), Some(node_state(n)), None));
         levels.entry(std::cmp::Reverse(n.depth)).or_default().push(n.id.clone());
     }
     let changes = ChangeSet {
@@ -342,7 +342,7 @@ pub async fn create_role(store: &dyn Store, scope: &EnvironmentScope, context: &
     };
     let batch = InsertBatch {
         role_permissions: ids.iter().map(|p| RolePermission { role_id: role.id.clone(), permission_id: p.clone() }).collect(),
-        audit_events: vec![event(context, &scope.account, Some(&scope.environment.id), "role.create", "role", &role.id, None, Some(role_state(&role, &request.permissions)))],
+        audit_events: vec![event(context, &scope.account, Some(&scope.environment.id), "role.create", ("role", &role.id), None, Some(role_state(&role, &request.permissions)))],
         roles: vec![role.clone()],
         ..Default::default()
     };
@@ -378,7 +378,7 @@ pub async fn update_role(store: &dyn Store, scope: &EnvironmentScope, context: &
     let changes = ChangeSet {
         ops: vec![WriteOp::UpdateRole(updated.clone())],
         inserts: InsertBatch {
-            audit_events: vec![event(context, &scope.account, Some(&scope.environment.id), "role.update", "role", id, Some(role_state(&current, &keys)), Some(role_state(&updated, &keys)))],
+            audit_events: vec![event(context, &scope.account, Some(&scope.environment.id), "role.update", ("role", id), Some(role_state(&current, &keys)), Some(role_state(&updated, &keys)))],
             ..Default::default()
         },
     };
@@ -408,11 +408,11 @@ pub async fn delete_role(store: &dyn Store, scope: &EnvironmentScope, context: &
         let slice = crate::store::Slice { sort: app::dto::AssignmentSort::CreatedAt, order: app::dto::SortOrder::Asc, limit: i64::MAX / 2, offset: 0 };
         for view in store.assignment_views(&filter, slice).await?.0 {
             let before = serde_json::to_value(super::assignments::response(&view.assignment)).ok();
-            audit.push(event(context, &scope.account, env, "assignment.delete", "assignment", &view.assignment.id, before, None));
+            audit.push(event(context, &scope.account, env, "assignment.delete", ("assignment", &view.assignment.id), before, None));
         }
     }
     let keys: Vec<String> = store.role_permission_keys(&[id]).await?.into_iter().map(|(_, k)| k).collect();
-    audit.push(event(context, &scope.account, env, "role.delete", "role", id, Some(role_state(&role, &keys)), None));
+    audit.push(event(context, &scope.account, env, "role.delete", ("role", id), Some(role_state(&role, &keys)), None));
     let changes = ChangeSet { ops: vec![WriteOp::DeleteRole(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } };
     store.apply_changes(&changes).await?;
     Ok(())
@@ -440,7 +440,7 @@ pub async fn set_role_permissions(
         ops: vec![WriteOp::ClearRolePermissions(id.to_owned())],
         inserts: InsertBatch {
             role_permissions: ids.into_iter().map(|p| RolePermission { role_id: id.to_owned(), permission_id: p }).collect(),
-            audit_events: vec![event(context, &scope.account, Some(&scope.environment.id), "role.permissions.set", "role", id, Some(role_state(&role, &before)), Some(role_state(&role, &after)))],
+            audit_events: vec![event(context, &scope.account, Some(&scope.environment.id), "role.permissions.set", ("role", id), Some(role_state(&role, &before)), Some(role_state(&role, &after)))],
             ..Default::default()
         },
     };
@@ -468,7 +468,7 @@ pub async fn setup_resource_permissions(
             Some(id) => id.clone(),
             None => {
                 let new = Resource { id: new_id(), environment_id: env_id.clone(), name: resource.name.clone(), description: None, created_at: context.at };
-                batch.audit_events.push(event(context, &scope.account, env, "resource.create", "resource", &new.id, None, Some(json!({ "name": new.name }))));
+                batch.audit_events.push(event(context, &scope.account, env, "resource.create", ("resource", &new.id), None, Some(json!({ "name": new.name }))));
                 resources.insert(new.name.clone(), new.id.clone());
                 let id = new.id.clone();
                 batch.resources.push(new);
@@ -482,7 +482,7 @@ pub async fn setup_resource_permissions(
                 continue;
             }
             let permission = Permission { id: new_id(), environment_id: env_id.clone(), resource_id: resource_id.clone(), action: action.clone(), key: key.clone(), created_at: context.at };
-            batch.audit_events.push(event(context, &scope.account, env, "permission.create", "permission", &permission.id, None, Some(json!({ "key": key }))));
+            batch.audit_events.push(event(context, &scope.account, env, "permission.create", ("permission", &permission.id), None, Some(json!({ "key": key }))));
             permissions.insert(key, permission.id.clone());
             batch.permissions.push(permission);
         }
@@ -518,7 +518,7 @@ pub async fn setup_resource_permissions(
         }
         if !added.is_empty() {
             roles_updated += 1;
-            batch.audit_events.push(event(context, &scope.account, env, "role.permissions.grant", "role", &role.id, None, Some(json!({ "granted": added }))));
+            batch.audit_events.push(event(context, &scope.account, env, "role.permissions.grant", ("role", &role.id), None, Some(json!({ "granted": added }))));
         }
     }
     store.insert_batch(&batch).await?;
@@ -661,7 +661,7 @@ fn new_identity(scope: &ApplicationScope, request: &CreateIdentityRequest, at: i
 pub async fn create_identity(store: &dyn Store, scope: &ApplicationScope, context: &AuditContext, request: CreateIdentityRequest) -> AppResult<IdentityResponse> {
     request.validate()?;
     let identity = new_identity(scope, &request, context.at)?;
-    let audit = event(context, &scope.account, None, "identity.create", "identity", &identity.id, None, Some(identity_state(&identity)));
+    let audit = event(context, &scope.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity)));
     store
         .insert_batch(&InsertBatch { identities: vec![identity.clone()], audit_events: vec![audit], ..Default::default() })
         .await
@@ -726,7 +726,7 @@ pub async fn plan_bulk_create_identities(
                 return Err(error);
             }
             first_seen.insert(identity.email_normalized.clone(), index);
-            batch.audit_events.push(event(context, &scope.account, None, "identity.create", "identity", &identity.id, None, Some(identity_state(&identity))));
+            batch.audit_events.push(event(context, &scope.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity))));
             let response = identity_response(&identity);
             batch.identities.push(identity);
             Ok(response)
@@ -817,7 +817,7 @@ async fn write_identity(
     let changes = ChangeSet {
         ops: vec![WriteOp::UpdateIdentity(updated.clone())],
         inserts: InsertBatch {
-            audit_events: vec![event(context, &scope.account, None, action, "identity", &updated.id, Some(identity_state(&current)), Some(identity_state(&updated)))],
+            audit_events: vec![event(context, &scope.account, None, action, ("identity", &updated.id), Some(identity_state(&current)), Some(identity_state(&updated)))],
             ..Default::default()
         },
     };
@@ -854,10 +854,10 @@ pub async fn delete_identity(store: &dyn Store, scope: &ApplicationScope, contex
         .iter()
         .map(|a| {
             let before = serde_json::to_value(super::assignments::response(a)).ok();
-            event(context, &scope.account, Some(&a.environment_id), "assignment.delete", "assignment", &a.id, before, None)
+            event(context, &scope.account, Some(&a.environment_id), "assignment.delete", ("assignment", &a.id), before, None)
         })
         .collect();
-    audit.push(event(context, &scope.account, None, "identity.delete", "identity", id, Some(identity_state(&identity)), None));
+    audit.push(event(context, &scope.account, None, "identity.delete", ("identity", id), Some(identity_state(&identity)), None));
     let changes = ChangeSet { ops: vec![WriteOp::DeleteIdentity(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } };
     store.apply_changes(&changes).await?;
     Ok(())
@@ -909,8 +909,7 @@ pub async fn record_bulk_import(
         &scope.account,
         import.environment_id.as_deref(),
         "bulk_import.record",
-        "bulk_import",
-        &import.id,
+        ("bulk_import", &import.id),
         None,
         serde_json::to_value(&response).ok(),
     );

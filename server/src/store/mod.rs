@@ -412,6 +412,7 @@ pub struct AssignmentPlace {
 /// An assignment that grants a permission key (effective permissions and checks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
+    pub identity_id: String,
     pub permission_key: String,
     pub assignment_id: String,
     pub role_id: String,
@@ -576,12 +577,12 @@ pub trait Store: Send + Sync + 'static {
     async fn identity_emails_taken(&self, application_id: &str, emails: &[String]) -> StoreResult<Vec<String>>;
     /// Assignments of these identities in every environment, with names, newest first.
     async fn assignment_places(&self, identity_ids: &[&str]) -> StoreResult<Vec<AssignmentPlace>>;
-    /// Permission grants of an identity in an environment, active at `at_ms`, on `nodes` (all
-    /// nodes when `None`), optionally for one permission key. Ordered by key, then assignment.
+    /// Permission grants of identities in an environment, active at `at_ms`, on `nodes` (all
+    /// nodes when `None`), optionally for one permission key. Ordered by identity, key, assignment.
     async fn grants(
         &self,
         environment_id: &str,
-        identity_id: &str,
+        identity_ids: &[&str],
         nodes: Option<&[String]>,
         permission_key: Option<&str>,
         at_ms: i64,

@@ -1260,17 +1260,21 @@ macro_rules! impl_store {
             async fn grants(
                 &self,
                 environment_id: &str,
-                identity_id: &str,
+                identity_ids: &[&str],
                 nodes: Option<&[String]>,
                 permission_key: Option<&str>,
                 at_ms: i64,
             ) -> StoreResult<Vec<Grant>> {
                 let mut builder = QueryBuilder::<$db>::new(
-                    "SELECT p.key, a.id AS assignment_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name \
+                    "SELECT a.identity_id, p.key, a.id AS assignment_id, a.role_id, r.name AS role_name, a.node_id, n.name AS node_name \
                      FROM assignments a JOIN roles r ON r.id = a.role_id JOIN role_permissions rp ON rp.role_id = a.role_id \
-                     JOIN permissions p ON p.id = rp.permission_id JOIN nodes n ON n.id = a.node_id WHERE a.identity_id = ",
+                     JOIN permissions p ON p.id = rp.permission_id JOIN nodes n ON n.id = a.node_id WHERE a.environment_id = ",
                 );
-                builder.push_bind(identity_id).push(" AND a.environment_id = ").push_bind(environment_id);
+                if identity_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                builder.push_bind(environment_id).push(" AND a.identity_id IN");
+                push_in_list(&mut builder, identity_ids);
                 builder.push(" AND (a.effective_from IS NULL OR a.effective_from <= ").push_bind(at_ms);
                 builder.push(") AND (a.effective_to IS NULL OR a.effective_to > ").push_bind(at_ms).push(")");
                 if let Some(nodes) = nodes {
@@ -1284,12 +1288,13 @@ macro_rules! impl_store {
                 if let Some(key) = permission_key {
                     builder.push(" AND p.key = ").push_bind(key);
                 }
-                builder.push(concat!(" ORDER BY p.key ", $collate, ", a.id"));
+                builder.push(concat!(" ORDER BY a.identity_id, p.key ", $collate, ", a.id"));
                 let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
                 Ok(rows
                     .iter()
                     .map(|row| {
                         Ok(Grant {
+                            identity_id: row.try_get("identity_id")?,
                             permission_key: row.try_get("key")?,
                             assignment_id: row.try_get("assignment_id")?,
                             role_id: row.try_get("role_id")?,

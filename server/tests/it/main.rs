@@ -6,4 +6,5 @@ mod assignments;
 mod auth;
 mod cli;
 mod common;
+mod directory;
 mod store_contract;
