@@ -33,3 +33,56 @@ pub struct EnvironmentResponse {
     pub created_at: Timestamp,
     pub counts: EnvironmentCounts,
 }
+
+/// `POST .../environments`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEnvironmentRequest {
+    pub slug: String,
+    pub name: String,
+}
+
+fn check_environment_name(name: &str, errors: &mut super::FieldErrors) {
+    let name = name.trim();
+    if name.is_empty() {
+        errors.add("name", "Name is required.");
+    } else if name.chars().count() > 100 {
+        errors.add("name", "Name is at most 100 characters.");
+    }
+}
+
+impl super::Validate for CreateEnvironmentRequest {
+    fn validate(&self) -> Result<(), super::FieldErrors> {
+        let mut errors = super::FieldErrors::new();
+        if let Err(message) = super::check_slug(&self.slug) {
+            errors.add("slug", message);
+        }
+        check_environment_name(&self.name, &mut errors);
+        errors.into_result()
+    }
+}
+
+/// `PATCH .../environments/{envSlug}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEnvironmentRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl super::Validate for UpdateEnvironmentRequest {
+    fn validate(&self) -> Result<(), super::FieldErrors> {
+        let mut errors = super::FieldErrors::new();
+        if let Some(slug) = &self.slug
+            && let Err(message) = super::check_slug(slug)
+        {
+            errors.add("slug", message);
+        }
+        if let Some(name) = &self.name {
+            check_environment_name(name, &mut errors);
+        }
+        errors.into_result()
+    }
+}

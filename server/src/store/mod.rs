@@ -437,6 +437,9 @@ pub enum WriteOp {
     /// their assignments.
     DeleteNodes(Vec<Vec<String>>),
     RevokeApiKey { id: String, at: i64 },
+    UpdateEnvironment(Environment),
+    /// Deletes the environment and, by cascade, everything in it.
+    DeleteEnvironment(String),
 }
 
 /// Everything one request changes, in one transaction: `ops` in order, then `inserts` (which

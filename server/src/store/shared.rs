@@ -1385,6 +1385,20 @@ macro_rules! impl_store {
                                 }
                             }
                         }
+                        WriteOp::UpdateEnvironment(e) => {
+                            sqlx::query("UPDATE environments SET slug = $1, name = $2 WHERE id = $3")
+                                .bind(&e.slug)
+                                .bind(&e.name)
+                                .bind(&e.id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_db_error)?;
+                        }
+                        WriteOp::DeleteEnvironment(id) => {
+                            // Nodes reference their parents with RESTRICT: clear the tree first.
+                            sqlx::query("UPDATE nodes SET parent_id = NULL WHERE environment_id = $1").bind(id).execute(&mut *tx).await.map_err(map_db_error)?;
+                            sqlx::query("DELETE FROM environments WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(map_db_error)?;
+                        }
                         WriteOp::RevokeApiKey { id, at } => {
                             sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
                                 .bind(*at)

@@ -607,3 +607,29 @@ async fn management_clients_reach_identities_nodes_and_roles_of_their_environmen
     let their_id = theirs.body["items"][0]["id"].as_str().unwrap();
     assert_eq!(p.app.request_with(Method::GET, &format!("/api/v1/identities/{their_id}"), &headers, None).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn environments_are_listed_created_renamed_and_deleted() {
+    let p = Portal::new().await;
+    let list = p.get(&format!("{APP}/environments")).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let slugs: Vec<&str> = list.body["items"].as_array().unwrap().iter().map(|e| e["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["development", "production"]);
+    assert_eq!(list.body["items"][1]["counts"]["assignments"]["active"], 750);
+
+    let staging = p.created(&format!("{APP}/environments"), json!({ "slug": "staging", "name": "Staging" })).await;
+    assert_eq!(staging["counts"]["nodes"], 0);
+    assert_eq!(p.post(&format!("{APP}/environments"), json!({ "slug": "staging", "name": "Again" })).await.status, StatusCode::CONFLICT);
+    assert_eq!(p.post(&format!("{APP}/environments"), json!({ "slug": "Bad Slug", "name": "x" })).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let renamed = p.patch(&format!("{APP}/environments/staging"), json!({ "slug": "qa", "name": "QA" })).await;
+    assert_eq!((renamed.body["slug"].as_str(), renamed.body["name"].as_str()), (Some("qa"), Some("QA")));
+    assert_eq!(p.get(&format!("{APP}/environments/staging")).await.status, StatusCode::NOT_FOUND);
+    p.created(&format!("{APP}/environments/qa/nodes"), json!({ "name": "Root" })).await;
+    let refused = p.delete(&format!("{APP}/environments/qa")).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(p.delete(&format!("{APP}/environments/qa?cascade=true")).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(p.get(&format!("{APP}/environments/qa")).await.status, StatusCode::NOT_FOUND);
+    let globex = p.app.login("admin@globex.example", "canopy-demo").await;
+    assert_eq!(p.app.get(&format!("{APP}/environments"), Some(&globex)).await.status, StatusCode::NOT_FOUND);
+}
