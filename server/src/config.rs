@@ -62,6 +62,9 @@ pub struct ServerConfig {
     pub sessions: crate::service::sessions::SessionLifetimes,
     /// `Secure` on the session cookie; on in production (served behind HTTPS).
     pub secure_cookies: bool,
+    /// Serve lists and checks from the in-memory index when it is current (`CANOPY_INDEX=off`
+    /// turns it off, e.g. to compare with plain SQL).
+    pub index_enabled: bool,
 }
 
 impl ServerConfig {
@@ -70,7 +73,8 @@ impl ServerConfig {
                 session: Duration::from_secs(7 * 24 * 60 * 60),
                 token: Duration::from_secs(12 * 60 * 60),
             },
-            secure_cookies: mode == Mode::Production }
+            secure_cookies: mode == Mode::Production,
+            index_enabled: std::env::var("CANOPY_INDEX").map_or(true, |v| v != "off") }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod ids;
+pub mod index;
 pub mod routes;
 pub mod service;
 pub mod state;

@@ -133,12 +133,7 @@ async fn serve(common: CommonArgs, args: ServeArgs, store: Arc<dyn Store>) -> Re
         .site_addr(args.addr)
         .env(Env::PROD)
         .build();
-    let state = AppState {
-        store,
-        tokens: Arc::new(TokenKeys::new(&secret)),
-        config: Arc::new(ServerConfig::new(common.mode)),
-        leptos,
-    };
+    let state = AppState::new(store, TokenKeys::new(&secret), ServerConfig::new(common.mode), leptos);
     let router = server::app_router(state);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

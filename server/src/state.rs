@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{auth::TokenKeys, config::ServerConfig, store::Store};
+use crate::{auth::TokenKeys, config::ServerConfig, index::Indexes, store::Store};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,6 +13,15 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub config: Arc<ServerConfig>,
     pub leptos: LeptosOptions,
+    /// The in-memory index over `store` (lists and checks), used only while current.
+    pub index: Arc<Indexes>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
+        let index = Arc::new(Indexes::new(store.clone(), config.index_enabled));
+        Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -51,11 +51,11 @@ pub fn management_router() -> Router<AppState> {
 }
 
 async fn check(State(state): State<AppState>, caller: ManagementAuth, AppJson(body): AppJson<CheckRequest>) -> AppResult<Json<CheckResponse>> {
-    Ok(Json(access::check(state.store.as_ref(), &caller.scope, &body).await?))
+    Ok(Json(access::check(state.store.as_ref(), &state.index, &caller.scope, &body).await?))
 }
 
 async fn check_batch(State(state): State<AppState>, caller: ManagementAuth, AppJson(body): AppJson<BatchCheckRequest>) -> AppResult<Json<BatchCheckResponse>> {
-    Ok(Json(BatchCheckResponse { results: access::check_batch(state.store.as_ref(), &caller.scope, &body.checks).await? }))
+    Ok(Json(BatchCheckResponse { results: access::check_batch(state.store.as_ref(), &state.index, &caller.scope, &body.checks).await? }))
 }
 
 async fn mint_identity_token(
@@ -97,7 +97,7 @@ async fn my_permissions(
 
 async fn my_check(State(state): State<AppState>, caller: IdentityAuth, AppJson(body): AppJson<MeCheckRequest>) -> AppResult<Json<CheckResponse>> {
     let request = CheckRequest { identity_id: caller.identity_id.clone(), permission: body.permission, node_id: body.node_id, at: body.at, correlation_id: None };
-    Ok(Json(access::check(state.store.as_ref(), &caller.scope, &request).await?))
+    Ok(Json(access::check(state.store.as_ref(), &state.index, &caller.scope, &request).await?))
 }
 
 async fn portal_effective_permissions(

@@ -140,7 +140,7 @@ async fn list<C: EnvironmentCaller>(
     caller: C,
     AppQuery(query): AppQuery<AssignmentListQuery>,
 ) -> AppResult<Json<AssignmentPage>> {
-    Ok(Json(assignments::list(state.store.as_ref(), caller.scope(), &query, ListTarget::Environment).await?))
+    Ok(Json(assignments::list(state.store.as_ref(), &state.index, caller.scope(), &query, ListTarget::Environment).await?))
 }
 
 async fn summary<C: EnvironmentCaller>(State(state): State<AppState>, caller: C) -> AppResult<Json<AssignmentSummary>> {
@@ -155,7 +155,7 @@ async fn node_assignments<C: EnvironmentCaller>(
 ) -> AppResult<Json<AssignmentPage>> {
     let store = state.store.as_ref();
     let node = assignments::node_in(store, caller.scope(), &node_id).await?;
-    Ok(Json(assignments::list(store, caller.scope(), &query, ListTarget::Node(node)).await?))
+    Ok(Json(assignments::list(store, &state.index, caller.scope(), &query, ListTarget::Node(node)).await?))
 }
 
 async fn identity_assignments(

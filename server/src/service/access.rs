@@ -5,7 +5,10 @@
 //! answered with two queries whatever its size: the environment's nodes, and every grant of the
 //! batch's identities at each distinct instant, evaluated in memory.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::Arc,
+};
 
 use app::dto::{
     ApiKeyResponse, AuditEventResponse, AuditQuery, CheckReason, CheckRequest, CheckResponse, CreateApiKeyRequest,
@@ -17,6 +20,7 @@ use serde_json::json;
 use crate::{
     auth::{Claims, PrincipalKind, TokenKeys, tokens::ISSUER},
     error::{AppError, AppResult},
+    index::{Decision, Indexes},
     service::{
         assignments::timestamp,
         audit::{AuditContext, Change},
@@ -52,8 +56,15 @@ fn reason(grant: Option<&Grant>) -> CheckResponse {
 }
 
 /// `POST /api/v1/check`: unknown identity or node is a 404; an inactive identity is never allowed.
-pub async fn check(store: &dyn Store, scope: &EnvironmentScope, request: &CheckRequest) -> AppResult<CheckResponse> {
+pub async fn check(store: &dyn Store, indexes: &Arc<Indexes>, scope: &EnvironmentScope, request: &CheckRequest) -> AppResult<CheckResponse> {
     check_key(&request.permission)?;
+    if let Some(index) = indexes.current(&scope.environment.id, &scope.application.id) {
+        let at = request.at.unwrap_or_else(Timestamp::now).as_millis();
+        return match index.check(&request.identity_id, &request.permission, &request.node_id, at) {
+            Decision::Unknown => Err(unknown_identity_or_node(store, scope, request).await),
+            decision => Ok(CheckResponse { correlation_id: request.correlation_id.clone(), ..indexed(decision) }),
+        };
+    }
     let identity = store.identity_by_id(&scope.application.id, &request.identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
     let node = store.node_by_id(&scope.environment.id, &request.node_id).await?.ok_or(AppError::NotFound { what: "node" })?;
     let mut response = if identity.status != "active" {
@@ -68,10 +79,30 @@ pub async fn check(store: &dyn Store, scope: &EnvironmentScope, request: &CheckR
     Ok(response)
 }
 
+fn indexed(decision: Decision) -> CheckResponse {
+    match decision {
+        Decision::Allowed(grant) => CheckResponse {
+            allowed: true,
+            reason: Some(CheckReason { assignment_id: grant.assignment_id, role_id: grant.role_id, source_node_id: grant.node_id }),
+            correlation_id: None,
+        },
+        Decision::Denied | Decision::Unknown => reason(None),
+    }
+}
+
+/// The 404 for a check the index could not place: which of the two is missing.
+async fn unknown_identity_or_node(store: &dyn Store, scope: &EnvironmentScope, request: &CheckRequest) -> AppError {
+    match store.identity_by_id(&scope.application.id, &request.identity_id).await {
+        Ok(Some(_)) => AppError::NotFound { what: "node" },
+        Ok(None) => AppError::NotFound { what: "identity" },
+        Err(err) => err.into(),
+    }
+}
+
 /// `POST /api/v1/check/batch`: up to 1,000 checks, answered in request order. An unknown
 /// identity or node, or an inactive identity, is `allowed: false` there (one bad item does not
 /// fail the batch); a malformed permission key fails the request (422 naming the item).
-pub async fn check_batch(store: &dyn Store, scope: &EnvironmentScope, checks: &[CheckRequest]) -> AppResult<Vec<CheckResponse>> {
+pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, scope: &EnvironmentScope, checks: &[CheckRequest]) -> AppResult<Vec<CheckResponse>> {
     if checks.len() > MAX_BATCH_CHECKS {
         return Err(AppError::PayloadTooLarge { message: format!("A batch takes at most {MAX_BATCH_CHECKS} checks; this one has {}.", checks.len()) });
     }
@@ -80,6 +111,17 @@ pub async fn check_batch(store: &dyn Store, scope: &EnvironmentScope, checks: &[
         check_permission_key(&format!("checks[{index}].permission"), &item.permission, &mut errors);
     }
     errors.into_result()?;
+
+    if let Some(index) = indexes.current(&scope.environment.id, &scope.application.id) {
+        let now = Timestamp::now().as_millis();
+        return Ok(checks
+            .iter()
+            .map(|item| {
+                let at = item.at.map_or(now, |t| t.as_millis());
+                CheckResponse { correlation_id: item.correlation_id.clone(), ..indexed(index.check(&item.identity_id, &item.permission, &item.node_id, at)) }
+            })
+            .collect());
+    }
 
     let nodes: HashMap<String, Node> = store.nodes(&scope.environment.id).await?.into_iter().map(|n| (n.id.clone(), n)).collect();
     let identity_ids: Vec<&str> = {

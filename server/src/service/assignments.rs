@@ -92,6 +92,7 @@ fn bad_query(errors: FieldErrors) -> AppError {
 /// The app-wide list (seed page) and `nodes/{id}/assignments`.
 pub async fn list(
     store: &dyn Store,
+    indexes: &std::sync::Arc<crate::index::Indexes>,
     scope: &EnvironmentScope,
     query: &AssignmentListQuery,
     target: ListTarget,
@@ -117,7 +118,10 @@ pub async fn list(
         limit: i64::from(page.take),
         offset: page.offset() as i64,
     };
-    let (views, total) = store.assignment_views(&filter, slice).await?;
+    let (views, total) = match indexes.current(&scope.environment.id, &scope.application.id) {
+        Some(index) => index.views(&filter, slice),
+        None => store.assignment_views(&filter, slice).await?,
+    };
     let items = views.into_iter().map(|view| row(view, at_node, now)).collect();
     Ok(page_of(items, page, total as u64))
 }

@@ -489,6 +489,11 @@ pub struct EnvironmentPath {
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
+    /// A counter bumped before and after every data write (not sessions or idempotency
+    /// records). Anything derived from the data (the in-memory index) is current exactly while
+    /// the counter still has the value it had before the derivation started.
+    fn generation(&self) -> u64;
+
     /// Applies pending migrations (idempotent).
     async fn migrate(&self) -> StoreResult<()>;
 
@@ -534,6 +539,8 @@ pub trait Store: Send + Sync + 'static {
     async fn identity_by_email(&self, application_id: &str, email_normalized: &str) -> StoreResult<Option<Identity>>;
     async fn roles(&self, environment_id: &str) -> StoreResult<Vec<Role>>;
     async fn assignments_for_identity(&self, identity_id: &str) -> StoreResult<Vec<Assignment>>;
+    /// Every assignment of the environment (the in-memory index loads them).
+    async fn assignments_in_environment(&self, environment_id: &str) -> StoreResult<Vec<Assignment>>;
     /// Newest first.
     async fn recent_audit_events(&self, account_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>>;
 

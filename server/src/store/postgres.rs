@@ -11,6 +11,8 @@ use super::StoreResult;
 
 pub struct PostgresStore {
     pool: PgPool,
+    /// Bumped around every write; see [`super::Store::generation`].
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl PostgresStore {
@@ -21,7 +23,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, generation: std::sync::atomic::AtomicU64::new(0) })
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {

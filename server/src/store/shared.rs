@@ -475,12 +475,33 @@ macro_rules! impl_store {
             insert_audit_events(tx, &batch.audit_events).await
         }
 
+        /// Bumps the write generation now and again when dropped, i.e. after the write has
+        /// committed or failed: a derivation that overlaps the write in any way sees a change.
+        struct Bump<'a>(&'a std::sync::atomic::AtomicU64);
+
+        impl Drop for Bump<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+
+        impl $store {
+            fn bump(&self) -> Bump<'_> {
+                self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Bump(&self.generation)
+            }
+        }
+
         const MEMBERSHIP_COLUMNS: &str = "a.id, a.slug, a.name, a.created_at, m.account_id, m.admin_id, m.role, m.created_at AS member_since";
 
         #[async_trait]
         impl Store for $store {
             fn backend(&self) -> Backend {
                 $backend
+            }
+
+            fn generation(&self) -> u64 {
+                self.generation.load(std::sync::atomic::Ordering::SeqCst)
             }
 
             #[tracing::instrument(skip_all)]
@@ -496,6 +517,7 @@ macro_rules! impl_store {
 
             #[tracing::instrument(skip_all, fields(identities = batch.identities.len(), assignments = batch.assignments.len()))]
             async fn insert_batch(&self, batch: &InsertBatch) -> StoreResult<()> {
+                let _bump = self.bump();
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
                 insert_all(&mut tx, batch).await?;
                 tx.commit().await.map_err(map_db_error)
@@ -732,6 +754,16 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_db_error)?;
                 Ok(rows.iter().map(role).collect::<sqlx::Result<_>>()?)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn assignments_in_environment(&self, environment_id: &str) -> StoreResult<Vec<Assignment>> {
+                let rows = sqlx::query("SELECT * FROM assignments WHERE environment_id = $1")
+                    .bind(environment_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_db_error)?;
+                Ok(rows.iter().map(assignment).collect::<sqlx::Result<_>>()?)
             }
 
             #[tracing::instrument(skip_all)]
@@ -1003,6 +1035,7 @@ macro_rules! impl_store {
 
             #[tracing::instrument(skip_all, fields(inserts = write.inserts.len(), updates = write.updates.len(), deletes = write.deletes.len()))]
             async fn write_assignments(&self, write: &AssignmentWrite) -> StoreResult<()> {
+                let _bump = self.bump();
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
                 for chunk in write.deletes.chunks(IDS_PER_STATEMENT) {
                     let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
@@ -1308,6 +1341,7 @@ macro_rules! impl_store {
 
             #[tracing::instrument(skip_all, fields(ops = changes.ops.len()))]
             async fn apply_changes(&self, changes: &ChangeSet) -> StoreResult<()> {
+                let _bump = self.bump();
                 let mut tx = self.pool.begin_with($begin).await.map_err(map_db_error)?;
                 for op in &changes.ops {
                     match op {

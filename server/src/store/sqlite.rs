@@ -12,6 +12,8 @@ use super::{StoreError, StoreResult};
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Bumped around every write; see [`super::Store::generation`].
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl SqliteStore {
@@ -32,7 +34,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, generation: std::sync::atomic::AtomicU64::new(0) })
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {

@@ -24,6 +24,7 @@ pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 pub struct TestApp {
     pub router: Router,
     pub store: Arc<dyn Store>,
+    pub state: AppState,
 }
 
 pub struct TestResponse {
@@ -47,13 +48,8 @@ impl TestApp {
             .site_root("target/site")
             .site_pkg_dir("pkg")
             .build();
-        let state = AppState {
-            store: store.clone(),
-            tokens: Arc::new(TokenKeys::new(SECRET)),
-            config: Arc::new(ServerConfig::new(Mode::Development)),
-            leptos,
-        };
-        Self { router: server::app_router(state), store }
+        let state = AppState::new(store.clone(), TokenKeys::new(SECRET), ServerConfig::new(Mode::Development), leptos);
+        Self { router: server::app_router(state.clone()), store, state }
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {

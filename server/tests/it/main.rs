@@ -7,4 +7,5 @@ mod auth;
 mod cli;
 mod common;
 mod directory;
+mod index;
 mod store_contract;
