@@ -5,7 +5,12 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{auth::TokenKeys, config::ServerConfig, index::Indexes, store::Store};
+use crate::{
+    auth::{PrincipalCache, TokenKeys},
+    config::ServerConfig,
+    index::Indexes,
+    store::Store,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,12 +20,14 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The in-memory index over `store` (lists and checks), used only while current.
     pub index: Arc<Indexes>,
+    /// Verified API keys and management tokens, valid while no write has happened since.
+    pub principals: Arc<PrincipalCache>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
         let index = Arc::new(Indexes::new(store.clone(), config.index_enabled));
-        Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index }
+        Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index, principals: Arc::default() }
     }
 }
 

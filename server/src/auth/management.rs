@@ -35,21 +35,36 @@ impl FromRequestParts<AppState> for ManagementAuth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let key = if let Some(raw) = api_key_header(&parts.headers)? {
-            verify_api_key(state, &raw).await?
+        // Cache key: the presented secret's hash, or the token's key id. An entry is valid only
+        // while the store's write generation is unchanged, so a revocation (a write) takes
+        // effect on the very next request.
+        let generation = state.store.generation();
+        let (cache_key, key) = if let Some(raw) = api_key_header(&parts.headers)? {
+            let cache_key = format!("secret:{}", hash_api_key_secret(&raw));
+            if let Some(auth) = state.principals.get(&cache_key, generation) {
+                return Ok(auth);
+            }
+            (cache_key, verify_api_key(state, &raw).await?)
         } else if let Some(token) = bearer_token(&parts.headers)? {
             let claims = state.tokens.verify(&token, PrincipalKind::Management)?;
-            state
+            let cache_key = format!("token:{}:{}", claims.sub, claims.env.as_deref().unwrap_or_default());
+            if let Some(auth) = state.principals.get(&cache_key, generation) {
+                return Ok(auth);
+            }
+            let key = state
                 .store
                 .api_key_by_id(&claims.sub)
                 .await?
                 .filter(|key| key.revoked_at.is_none() && Some(&key.environment_id) == claims.env.as_ref())
-                .ok_or_else(|| AppError::unauthorized("The API key behind this token has been revoked."))?
+                .ok_or_else(|| AppError::unauthorized("The API key behind this token has been revoked."))?;
+            (cache_key, key)
         } else {
             return Err(AppError::unauthorized("Send an API key as X-API-Key, or a Bearer token from POST /api/v1/auth/token."));
         };
         let scope = environment_scope(state, &key.environment_id).await?;
-        Ok(ManagementAuth { api_key_id: key.id, scope })
+        let auth = ManagementAuth { api_key_id: key.id, scope };
+        state.principals.put(cache_key, generation, auth.clone());
+        Ok(auth)
     }
 }
 
@@ -84,6 +99,30 @@ async fn environment_scope(state: &AppState, environment_id: &str) -> Result<Env
         .await?
         .ok_or_else(|| AppError::unauthorized("The API key's environment no longer exists."))?;
     Ok(EnvironmentScope { account: path.account, application: path.application, environment: path.environment })
+}
+
+/// Verified management principals, reused while the store's write generation is unchanged.
+#[derive(Default)]
+pub struct PrincipalCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (u64, ManagementAuth)>>,
+}
+
+impl PrincipalCache {
+    /// Entries kept at most; the cache is cleared when full (keys are few in practice).
+    const CAPACITY: usize = 10_000;
+
+    fn get(&self, key: &str, generation: u64) -> Option<ManagementAuth> {
+        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.get(key).filter(|(at, _)| *at == generation).map(|(_, auth)| auth.clone())
+    }
+
+    fn put(&self, key: String, generation: u64, auth: ManagementAuth) {
+        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() >= Self::CAPACITY {
+            entries.clear();
+        }
+        entries.insert(key, (generation, auth));
+    }
 }
 
 /// An identity of the customer's application, from a token minted by a management client.

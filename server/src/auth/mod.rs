@@ -12,7 +12,7 @@ mod management;
 
 pub use admin::{AdminAuth, SESSION_COOKIE, clear_session_cookie, session_cookie};
 pub use management::{
-    API_KEY_HEADER, IdentityAuth, ManagementAuth, api_key_header as management_api_key,
+    API_KEY_HEADER, IdentityAuth, ManagementAuth, PrincipalCache, api_key_header as management_api_key,
     verify_api_key as verify_management_key,
 };
 pub use tokens::{Claims, PrincipalKind, TokenKeys};
