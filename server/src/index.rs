@@ -53,16 +53,33 @@ struct RoleEntry {
     permissions: HashSet<u32>,
 }
 
+/// One assignment, compact: the other ids are indexes into the tables above.
 struct Row {
-    assignment: Assignment,
+    id: Box<str>,
     identity: u32,
     node: u32,
     role: u32,
+    effective_from: Option<i64>,
+    effective_to: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// What a list filters on, copied in sort order so a scan reads memory sequentially.
+#[derive(Clone, Copy)]
+struct Packed {
+    row: u32,
+    identity: u32,
+    node: u32,
+    role: u32,
+    effective_from: Option<i64>,
+    effective_to: Option<i64>,
 }
 
 /// One environment's data at one store generation.
 pub struct EnvIndex {
     generation: u64,
+    environment_id: String,
     identities: Vec<IdentityEntry>,
     identity_by_id: HashMap<String, u32>,
     nodes: Vec<NodeEntry>,
@@ -70,12 +87,13 @@ pub struct EnvIndex {
     roles: Vec<RoleEntry>,
     role_by_id: HashMap<String, u32>,
     permission_by_key: HashMap<String, u32>,
+    /// Sorted by identity, then assignment id: an identity's rows are
+    /// `rows[identity_start[i]..identity_start[i + 1]]`.
     rows: Vec<Row>,
-    /// Rows of each identity (by identity index).
-    by_identity: Vec<Vec<u32>>,
-    by_created: Vec<u32>,
-    by_name: Vec<u32>,
-    by_role: Vec<u32>,
+    identity_start: Vec<u32>,
+    by_created: Vec<Packed>,
+    by_name: Vec<Packed>,
+    by_role: Vec<Packed>,
 }
 
 /// What a check found: the granting assignment.
@@ -95,14 +113,14 @@ pub enum Decision {
     Allowed(IndexedGrant),
 }
 
+/// Assignments read per query while loading.
+const LOAD_CHUNK: i64 = 100_000;
+
 impl EnvIndex {
-    /// Loads everything of the environment at the store's current generation.
+    /// Loads everything of the environment at the store's current generation; `None` when the
+    /// data changed while loading or there is too much of it.
     pub async fn load(store: &dyn Store, environment_id: &str, application_id: &str) -> StoreResult<Option<Self>> {
         let generation = store.generation();
-        let assignments = store.assignments_in_environment(environment_id).await?;
-        if assignments.len() > MAX_INDEXED_ASSIGNMENTS {
-            return Ok(None);
-        }
         let spec = IdentityPageSpec { page: PageSpec { limit: i64::MAX / 2, ..Default::default() }, ..Default::default() };
         let (identities, _) = store.identity_page(application_id, &spec).await?;
         let nodes = store.nodes(environment_id).await?;
@@ -149,44 +167,96 @@ impl EnvIndex {
             }
         }
 
-        let mut rows = Vec::with_capacity(assignments.len());
-        for assignment in assignments {
-            let (Some(identity), Some(node), Some(role)) = (
-                identity_by_id.get(&assignment.identity_id).copied(),
-                node_by_id.get(&assignment.node_id).copied(),
-                role_by_id.get(&assignment.role_id).copied(),
-            ) else {
-                // Written between the look-ups above: this index is already stale.
+        // Assignments in chunks, so the decoded rows never all exist at once.
+        let mut rows: Vec<Row> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let chunk = store.assignments_in_environment(environment_id, after.as_deref(), LOAD_CHUNK).await?;
+            let done = (chunk.len() as i64) < LOAD_CHUNK;
+            after = chunk.last().map(|a| a.id.clone());
+            for a in chunk {
+                let (Some(identity), Some(node), Some(role)) =
+                    (identity_by_id.get(&a.identity_id).copied(), node_by_id.get(&a.node_id).copied(), role_by_id.get(&a.role_id).copied())
+                else {
+                    // Written between the look-ups above: this index is already stale.
+                    return Ok(None);
+                };
+                rows.push(Row {
+                    id: a.id.into_boxed_str(),
+                    identity,
+                    node,
+                    role,
+                    effective_from: a.effective_from,
+                    effective_to: a.effective_to,
+                    created_at: a.created_at,
+                    updated_at: a.updated_at,
+                });
+            }
+            if rows.len() > MAX_INDEXED_ASSIGNMENTS {
                 return Ok(None);
-            };
-            rows.push(Row { assignment, identity, node, role });
+            }
+            if done {
+                break;
+            }
         }
-        let mut by_identity = vec![Vec::new(); identities.len()];
-        for (n, row) in rows.iter().enumerate() {
-            by_identity[row.identity as usize].push(n as u32);
+        rows.sort_unstable_by(|a, b| a.identity.cmp(&b.identity).then_with(|| a.id.cmp(&b.id)));
+        let mut identity_start = vec![0u32; identities.len() + 1];
+        for row in &rows {
+            identity_start[row.identity as usize + 1] += 1;
         }
-        for slots in &mut by_identity {
-            slots.sort_by(|a, b| rows[*a as usize].assignment.id.cmp(&rows[*b as usize].assignment.id));
+        for n in 1..identity_start.len() {
+            identity_start[n] += identity_start[n - 1];
         }
 
-        // Ascending orders with the SQL tie-breakers: key, then (for names) the exact name, then id.
+        // Ranks of identity and role names, so sorting compares integers: the SQL order is
+        // the lowercase name, then the exact name, then the assignment id.
+        let rank = |keys: Vec<(&str, &str)>| -> Vec<u32> {
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_unstable_by(|a, b| keys[*a].cmp(&keys[*b]));
+            // Equal names share a rank, so their rows interleave by assignment id as in SQL.
+            let mut ranks = vec![0u32; keys.len()];
+            let mut rank = 0u32;
+            for (position, n) in order.iter().enumerate() {
+                if position > 0 && keys[order[position - 1]] != keys[*n] {
+                    rank += 1;
+                }
+                ranks[*n] = rank;
+            }
+            ranks
+        };
+        let identity_rank = rank(identities.iter().map(|i| (i.name_lower.as_str(), i.name.as_str())).collect());
+        let role_rank = rank(roles.iter().map(|r| (r.name_lower.as_str(), r.name.as_str())).collect());
+        let packed = |order: &[u32]| -> Vec<Packed> {
+            order
+                .iter()
+                .map(|n| {
+                    let row = &rows[*n as usize];
+                    Packed { row: *n, identity: row.identity, node: row.node, role: row.role, effective_from: row.effective_from, effective_to: row.effective_to }
+                })
+                .collect()
+        };
         let all: Vec<u32> = (0..rows.len() as u32).collect();
-        let id = |n: &u32| rows[*n as usize].assignment.id.as_str();
-        let mut by_created = all.clone();
-        by_created.sort_unstable_by(|a, b| rows[*a as usize].assignment.created_at.cmp(&rows[*b as usize].assignment.created_at).then_with(|| id(a).cmp(id(b))));
-        let mut by_name = all.clone();
-        by_name.sort_unstable_by(|a, b| {
-            let (x, y) = (&identities[rows[*a as usize].identity as usize], &identities[rows[*b as usize].identity as usize]);
-            x.name_lower.cmp(&y.name_lower).then_with(|| x.name.cmp(&y.name)).then_with(|| id(a).cmp(id(b)))
+        let mut order = all.clone();
+        order.sort_unstable_by(|a, b| {
+            let (x, y) = (&rows[*a as usize], &rows[*b as usize]);
+            x.created_at.cmp(&y.created_at).then_with(|| x.id.cmp(&y.id))
         });
-        let mut by_role = all;
-        by_role.sort_unstable_by(|a, b| {
-            let (x, y) = (&roles[rows[*a as usize].role as usize], &roles[rows[*b as usize].role as usize]);
-            x.name_lower.cmp(&y.name_lower).then_with(|| x.name.cmp(&y.name)).then_with(|| id(a).cmp(id(b)))
+        let by_created = packed(&order);
+        order.sort_unstable_by(|a, b| {
+            let (x, y) = (&rows[*a as usize], &rows[*b as usize]);
+            identity_rank[x.identity as usize].cmp(&identity_rank[y.identity as usize]).then_with(|| x.id.cmp(&y.id))
         });
+        let by_name = packed(&order);
+        order.sort_unstable_by(|a, b| {
+            let (x, y) = (&rows[*a as usize], &rows[*b as usize]);
+            role_rank[x.role as usize].cmp(&role_rank[y.role as usize]).then_with(|| x.id.cmp(&y.id))
+        });
+        let by_role = packed(&order);
+        drop(all);
 
         Ok(Some(Self {
             generation,
+            environment_id: environment_id.to_owned(),
             identities,
             identity_by_id,
             nodes,
@@ -195,7 +265,7 @@ impl EnvIndex {
             role_by_id,
             permission_by_key,
             rows,
-            by_identity,
+            identity_start,
             by_created,
             by_name,
             by_role,
@@ -222,8 +292,15 @@ impl EnvIndex {
         let (Ok(role), Ok(source_node)) = (lookup(&self.role_by_id, &filter.role_id), lookup(&self.node_by_id, &filter.source_node_id)) else {
             return (Vec::new(), 0);
         };
-        let on_nodes: Option<HashSet<u32>> =
-            filter.on_nodes.as_ref().map(|ids| ids.iter().filter_map(|id| self.node_by_id.get(id).copied()).collect());
+        let on_nodes: Option<Vec<bool>> = filter.on_nodes.as_ref().map(|ids| {
+            let mut set = vec![false; self.nodes.len()];
+            for id in ids {
+                if let Some(n) = self.node_by_id.get(id) {
+                    set[*n as usize] = true;
+                }
+            }
+            set
+        });
         // A search matches identities, roles or nodes; decide each once, not once per row.
         let search = filter.search.as_deref().map(str::to_lowercase);
         let matches_search = search.as_ref().map(|q| {
@@ -232,12 +309,13 @@ impl EnvIndex {
             let nodes: Vec<bool> = self.nodes.iter().map(|n| n.name_lower.contains(q.as_str())).collect();
             (identities, roles, nodes)
         });
-        let keep = |row: &Row| -> bool {
-            role.is_none_or(|r| row.role == r)
-                && source_node.is_none_or(|n| row.node == n)
-                && on_nodes.as_ref().is_none_or(|set| set.contains(&row.node))
-                && filter.status.is_none_or(|s| AssignmentStatus::at(row.assignment.effective_from, row.assignment.effective_to, filter.now_ms) == s)
-                && matches_search.as_ref().is_none_or(|(i, r, n)| i[row.identity as usize] || r[row.role as usize] || n[row.node as usize])
+        let now = filter.now_ms;
+        let keep = |p: &Packed| -> bool {
+            role.is_none_or(|r| p.role == r)
+                && source_node.is_none_or(|n| p.node == n)
+                && on_nodes.as_ref().is_none_or(|set| set[p.node as usize])
+                && filter.status.is_none_or(|s| AssignmentStatus::at(p.effective_from, p.effective_to, now) == s)
+                && matches_search.as_ref().is_none_or(|(i, r, n)| i[p.identity as usize] || r[p.role as usize] || n[p.node as usize])
         };
         let order = match slice.sort {
             AssignmentSort::CreatedAt => &self.by_created,
@@ -247,11 +325,10 @@ impl EnvIndex {
         let (start, end) = (slice.offset.max(0) as u64, slice.offset.max(0).saturating_add(slice.limit.max(0)) as u64);
         let mut total: u64 = 0;
         let mut page = Vec::new();
-        let mut visit = |slot: &u32| {
-            let row = &self.rows[*slot as usize];
-            if keep(row) {
+        let mut visit = |p: &Packed| {
+            if keep(p) {
                 if total >= start && total < end {
-                    page.push(self.view(row));
+                    page.push(self.view(&self.rows[p.row as usize]));
                 }
                 total += 1;
             }
@@ -266,14 +343,25 @@ impl EnvIndex {
     fn view(&self, row: &Row) -> AssignmentView {
         let identity = &self.identities[row.identity as usize];
         let node = &self.nodes[row.node as usize];
+        let role = &self.roles[row.role as usize];
         AssignmentView {
-            assignment: row.assignment.clone(),
+            assignment: Assignment {
+                id: row.id.to_string(),
+                environment_id: self.environment_id.clone(),
+                identity_id: identity.id.clone(),
+                node_id: node.id.clone(),
+                role_id: role.id.clone(),
+                effective_from: row.effective_from,
+                effective_to: row.effective_to,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            },
             identity_first_name: identity.first_name.clone(),
             identity_last_name: identity.last_name.clone(),
             identity_name: identity.name.clone(),
             identity_email: identity.email.clone(),
             identity_avatar_url: identity.avatar_url.clone(),
-            role_name: self.roles[row.role as usize].name.clone(),
+            role_name: role.name.clone(),
             node_name: node.name.clone(),
             node_path: node.path.clone(),
         }
@@ -290,16 +378,16 @@ impl EnvIndex {
         }
         let Some(permission) = self.permission_by_key.get(permission) else { return Decision::Denied };
         let lineage = &self.nodes[*node as usize].lineage;
-        let granted = self.by_identity[*identity as usize].iter().map(|slot| &self.rows[*slot as usize]).find(|row| {
-            let a = &row.assignment;
-            a.effective_from.is_none_or(|from| from <= at_ms)
-                && a.effective_to.is_none_or(|to| to > at_ms)
+        let (start, end) = (self.identity_start[*identity as usize] as usize, self.identity_start[*identity as usize + 1] as usize);
+        let granted = self.rows[start..end].iter().find(|row| {
+            row.effective_from.is_none_or(|from| from <= at_ms)
+                && row.effective_to.is_none_or(|to| to > at_ms)
                 && lineage.contains(&row.node)
                 && self.roles[row.role as usize].permissions.contains(permission)
         });
         match granted {
             Some(row) => Decision::Allowed(IndexedGrant {
-                assignment_id: row.assignment.id.clone(),
+                assignment_id: row.id.to_string(),
                 role_id: self.roles[row.role as usize].id.clone(),
                 node_id: self.nodes[row.node as usize].id.clone(),
             }),

@@ -757,9 +757,11 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
-            async fn assignments_in_environment(&self, environment_id: &str) -> StoreResult<Vec<Assignment>> {
-                let rows = sqlx::query("SELECT * FROM assignments WHERE environment_id = $1")
+            async fn assignments_in_environment(&self, environment_id: &str, after_id: Option<&str>, limit: i64) -> StoreResult<Vec<Assignment>> {
+                let rows = sqlx::query("SELECT * FROM assignments WHERE environment_id = $1 AND id > $2 ORDER BY id LIMIT $3")
                     .bind(environment_id)
+                    .bind(after_id.unwrap_or(""))
+                    .bind(limit)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_db_error)?;
