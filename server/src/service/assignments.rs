@@ -15,6 +15,7 @@ use app::dto::{
     Window, page_of,
 };
 use axum::http::StatusCode;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{
@@ -435,7 +436,7 @@ pub async fn plan_bulk_create(
     let parsed: Vec<Result<(CreateAssignmentRequest, Window), ItemError>> = items
         .iter()
         .map(|raw| {
-            let item: CreateAssignmentRequest = serde_json::from_value(raw.clone()).map_err(|err| {
+            let item = CreateAssignmentRequest::deserialize(raw).map_err(|err| {
                 ItemError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "This item is malformed.")
                     .detail("body", err.to_string())
             })?;
