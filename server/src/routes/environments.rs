@@ -5,15 +5,17 @@ use app::dto::{
     Timestamp, UpdateEnvironmentRequest, Validate, page_of,
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
     http::StatusCode,
-    routing::get,
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use super::directory::{ApplicationCaller, PortalApplicationCaller};
+use super::{
+    directory::{ApplicationCaller, PortalApplicationCaller},
+    registry::ApiRoutes,
+};
 use crate::{
     auth::AdminAuth,
     error::{AppError, AppResult},
@@ -29,10 +31,15 @@ use crate::{
 
 const APPLICATION: &str = "/accounts/{account_slug}/applications/{app_slug}";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(&format!("{APPLICATION}/environments"), get(list).post(create))
-        .route(&format!("{APPLICATION}/environments/{{env_slug}}"), get(get_environment).patch(update).delete(delete))
+pub fn routes() -> ApiRoutes {
+    let environments = format!("{APPLICATION}/environments");
+    let environment = format!("{APPLICATION}/environments/{{env_slug}}");
+    ApiRoutes::new()
+        .get(&environments, list)
+        .post(&environments, create)
+        .get(&environment, get_environment)
+        .patch(&environment, update)
+        .delete(&environment, delete)
 }
 
 async fn response(store: &dyn Store, env: Environment) -> AppResult<EnvironmentResponse> {
