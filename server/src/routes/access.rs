@@ -11,6 +11,7 @@ use axum::{
     http::StatusCode,
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     assignments::{EnvironmentCaller, IdParam, PortalCaller},
@@ -78,11 +79,14 @@ async fn mint_identity_token(
     Ok((StatusCode::CREATED, Json(token)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct MePermissionsQuery {
+pub struct MePermissionsQuery {
+    /// Permissions that apply at this node (through it and its ancestors); every node when absent.
     #[serde(default)]
     node_id: Option<String>,
+    /// Evaluate at this instant instead of now.
     #[serde(default)]
     at: Option<Timestamp>,
 }

@@ -11,6 +11,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use app::scope::{encode_query_value, safe_next};
 
@@ -32,10 +33,11 @@ pub fn routes() -> ApiRoutes {
 }
 
 /// The sign-in form's fields.
-#[derive(Debug, Deserialize)]
-struct LoginForm {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginForm {
     email: String,
     password: String,
+    /// Where to go once signed in: a path on this site (anything else goes to `/`).
     #[serde(default)]
     next: Option<String>,
 }

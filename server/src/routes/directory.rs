@@ -15,6 +15,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 use serde_json::Value;
 
 use super::{
@@ -223,9 +224,11 @@ async fn update_role<C: EnvironmentCaller>(
     Ok(Json(directory::update_role(state.store.as_ref(), caller.scope(), &context, &id, body).await?))
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct CascadeQuery {
+pub struct RoleDeleteQuery {
+    /// Also delete the assignments that use the role; without it a role in use is a 409.
     #[serde(default)]
     cascade: Option<bool>,
 }
@@ -235,7 +238,7 @@ async fn delete_role<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
-    AppQuery(query): AppQuery<CascadeQuery>,
+    AppQuery(query): AppQuery<RoleDeleteQuery>,
 ) -> AppResult<StatusCode> {
     let context = context(caller.actor(), request_id);
     directory::delete_role(state.store.as_ref(), caller.scope(), &context, &id, query.cascade.unwrap_or(false)).await?;

@@ -11,6 +11,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 
 use super::{
     directory::{ApplicationCaller, PortalApplicationCaller},
@@ -160,9 +161,12 @@ async fn update(
     Ok(Json(response(store, updated).await?))
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct DeleteQuery {
+pub struct EnvironmentDeleteQuery {
+    /// Also delete every node, role and assignment in the environment; without it an environment
+    /// that holds any is a 409.
     #[serde(default)]
     cascade: Option<bool>,
 }
@@ -174,7 +178,7 @@ async fn delete(
     admin: AdminAuth,
     Path((account_slug, app_slug, env_slug)): Path<(String, String, String)>,
     request_id: RequestId,
-    AppQuery(query): AppQuery<DeleteQuery>,
+    AppQuery(query): AppQuery<EnvironmentDeleteQuery>,
 ) -> AppResult<StatusCode> {
     let store = state.store.as_ref();
     let scope = tenancy::environment_for_admin(store, &admin, &account_slug, &app_slug, &env_slug).await?;

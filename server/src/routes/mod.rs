@@ -1,25 +1,25 @@
 //! The REST API, one module per resource. The browser portal calls these same routes.
 //!
-//! Routes are registered through [`ApiRoutes`], which records each method and path, so what is
-//! served can be listed and checked.
+//! Routes are registered through [`ApiRoutes`], which records each method and path, so the
+//! tests can hold the OpenAPI document ([`crate::openapi`]) to exactly what is served.
 
-mod access;
+pub(crate) mod access;
 mod api_auth;
 pub mod assignments;
-mod auth;
-mod directory;
-mod environments;
-mod health;
+pub(crate) mod auth;
+pub(crate) mod directory;
+pub(crate) mod environments;
+pub mod health;
 pub mod registry;
 
 use axum::Router;
 
 pub use registry::{ApiRoutes, Endpoint};
 
-use crate::{error::AppError, state::AppState};
+use crate::{error::AppError, openapi, state::AppState};
 
-/// Every REST route: `/healthz`, `/readyz`, the admin API `/portal/v1/...` and the management
-/// API `/api/v1/...`.
+/// Every REST route: `/healthz`, `/readyz`, the API reference (`/api/openapi.json`,
+/// `/api/docs`), the admin API `/portal/v1/...` and the management API `/api/v1/...`.
 /// Unknown paths under either prefix are JSON 404s.
 pub fn api_routes() -> ApiRoutes {
     let portal = ApiRoutes::new()
@@ -38,6 +38,8 @@ pub fn api_routes() -> ApiRoutes {
     ApiRoutes::new()
         .get("/healthz", health::healthz)
         .get("/readyz", health::readyz)
+        .get(openapi::DOCUMENT_PATH, openapi::document_json)
+        .get(openapi::REFERENCE_PATH, openapi::reference_page)
         .nest("/portal/v1", portal)
         .nest("/api/v1", management)
 }
