@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod ids;
 pub mod index;
+pub mod openapi;
 pub mod routes;
 pub mod service;
 pub mod state;

@@ -10,6 +10,7 @@ pub const MAX_BATCH_CHECKS: usize = 1_000;
 
 /// `POST /api/v1/check`, and one item of `check/batch` (with its `correlation_id`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     pub identity_id: String,
@@ -25,6 +26,7 @@ pub struct CheckRequest {
 
 /// Why a check was allowed: the assignment that grants the permission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CheckReason {
     pub assignment_id: String,
     pub role_id: String,
@@ -32,6 +34,7 @@ pub struct CheckReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CheckResponse {
     pub allowed: bool,
     pub reason: Option<CheckReason>,
@@ -40,12 +43,14 @@ pub struct CheckResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchCheckRequest {
     pub checks: Vec<CheckRequest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BatchCheckResponse {
     /// In request order.
     pub results: Vec<CheckResponse>,
@@ -53,6 +58,7 @@ pub struct BatchCheckResponse {
 
 /// `POST /api/v1/me/check`: the identity is the caller.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MeCheckRequest {
     pub permission: String,
@@ -62,6 +68,7 @@ pub struct MeCheckRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct EffectivePermissionsQuery {
     /// Environment slug (portal); the management and identity APIs use their own environment.
@@ -70,12 +77,14 @@ pub struct EffectivePermissionsQuery {
     /// Permissions that apply at this node (through it and its ancestors); every node when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_id: Option<String>,
+    /// Evaluate at this instant instead of now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
 }
 
 /// One assignment granting a permission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PermissionGrant {
     pub assignment_id: String,
     pub role_id: String,
@@ -85,12 +94,14 @@ pub struct PermissionGrant {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EffectivePermission {
     pub key: String,
     pub granted_by: Vec<PermissionGrant>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EffectivePermissionsResponse {
     pub identity_id: String,
     pub environment_id: String,
@@ -102,6 +113,7 @@ pub struct EffectivePermissionsResponse {
 
 /// `POST /api/v1/identities/{id}/tokens`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IdentityTokenRequest {
     /// Lifetime in seconds, 60–86,400 (default 3,600).
@@ -124,6 +136,7 @@ impl Validate for IdentityTokenRequest {
 // ------------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiKeyResponse {
     pub id: String,
     pub name: String,
@@ -135,6 +148,7 @@ pub struct ApiKeyResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     pub name: String,
@@ -155,6 +169,7 @@ impl Validate for CreateApiKeyRequest {
 
 /// The only response that ever contains the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedApiKey {
     #[serde(flatten)]
     pub key: ApiKeyResponse,
@@ -166,6 +181,7 @@ pub struct CreatedApiKey {
 // ------------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEventResponse {
     pub id: String,
     pub environment_id: Option<String>,
@@ -182,10 +198,15 @@ pub struct AuditEventResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// 1-based page number (default 1); below 1 is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
+    /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 20))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take: Option<i64>,
     /// Environment slug.
@@ -197,8 +218,10 @@ pub struct AuditQuery {
     /// Target id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Events at or after this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Timestamp>,
+    /// Events before this instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Timestamp>,
 }

@@ -14,6 +14,7 @@ pub const MAX_SEARCH_LEN: usize = 200;
 
 /// Computed at read time from the window and the current instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentStatus {
     Active,
@@ -44,6 +45,7 @@ impl AssignmentStatus {
 
 /// Whether the assignment lives on the node the list is about, or on one of its ancestors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccessType {
     Direct,
@@ -51,6 +53,7 @@ pub enum AccessType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentSort {
     /// The identity's name.
@@ -72,6 +75,7 @@ impl AssignmentSort {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     Asc,
@@ -91,22 +95,36 @@ impl SortOrder {
 /// The query of the app-wide list (seed page) and of `nodes/{id}/assignments`. Unknown enum
 /// values are a 400; `page`/`take` out of range a 400 naming the parameter.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentListQuery {
+    /// 1-based page number (default 1); below 1 is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
+    /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 20))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take: Option<i64>,
+    /// Case-insensitive search over the identity's name and email, the role's and the node's name (at most 200 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// Sort key (default `created_at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub sort_by: Option<AssignmentSort>,
+    /// Sort direction (default `desc`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub order: Option<SortOrder>,
+    /// Only assignments of this role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
+    /// Only assignments with this computed status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub status: Option<AssignmentStatus>,
+    /// Only assignments that live on this node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_node_id: Option<String>,
 }
@@ -139,6 +157,7 @@ fn page_and_search(page: Option<i64>, take: Option<i64>, q: Option<&str>) -> Res
 
 /// `identities/{id}/assignments` (seed page): `sort_by` is one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityAssignmentSort {
     #[default]
@@ -153,18 +172,27 @@ pub enum IdentityAssignmentSort {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct IdentityAssignmentsQuery {
+    /// 1-based page number (default 1); below 1 is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
+    /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 20))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take: Option<i64>,
     /// Matches the role's or the node's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// Sort key (default `created_at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub sort_by: Option<IdentityAssignmentSort>,
+    /// Sort direction (default `desc`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub order: Option<SortOrder>,
     /// Only this environment's assignments (slug); all environments of the application when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,6 +211,7 @@ impl IdentityAssignmentsQuery {
 
 /// An assignment as stored (seed: `AssignmentResponseDto`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentResponse {
     pub id: String,
     pub identity_id: String,
@@ -195,6 +224,7 @@ pub struct AssignmentResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentIdentity {
     pub id: String,
     pub first_name: String,
@@ -205,12 +235,14 @@ pub struct AssignmentIdentity {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentRole {
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentDetail {
     pub id: String,
     pub source_node_id: String,
@@ -224,6 +256,7 @@ pub struct AssignmentDetail {
 
 /// One row of the app-wide list (seed: `IdentityAssignmentRowDto`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentRow {
     pub identity: AssignmentIdentity,
     pub role: AssignmentRole,
@@ -231,6 +264,7 @@ pub struct AssignmentRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleCount {
     pub role_id: String,
     pub role_name: String,
@@ -239,6 +273,7 @@ pub struct RoleCount {
 
 /// `.../assignments/app-wide/summary`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentSummary {
     pub total: i64,
     pub by_status: super::AssignmentStatusCounts,
@@ -294,14 +329,17 @@ fn check_id(field: &str, value: &str, errors: &mut FieldErrors) {
 /// `POST .../assignments`: assign a role to an identity at a node. Also one item of
 /// `bulk-create` (seed: `BulkCreateAssignmentItemDto`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAssignmentRequest {
     pub identity_id: String,
     pub node_id: String,
     pub role_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2026-04-20T12:00:00Z"))]
     pub effective_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2026-04-20T12:00:00Z"))]
     pub effective_to: Option<String>,
 }
 
@@ -330,12 +368,15 @@ impl Validate for CreateAssignmentRequest {
 /// `PATCH .../assignments/{id}` (seed page): `role_id` required; a date left out keeps its value,
 /// `null` clears it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAssignmentRequest {
     pub role_id: String,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2026-04-20T12:00:00Z"))]
     pub effective_from: Option<Option<String>>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2026-04-20T12:00:00Z"))]
     pub effective_to: Option<Option<String>>,
 }
 
@@ -389,6 +430,7 @@ impl Validate for UpdateAssignmentRequest {
 
 /// `POST .../assignments/bulk-create` (seed page).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkCreateAssignmentsRequest {
     pub assignments: Vec<CreateAssignmentRequest>,
@@ -396,6 +438,7 @@ pub struct BulkCreateAssignmentsRequest {
 
 /// `POST .../assignments/bulk-remove`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkRemoveAssignmentsRequest {
     pub ids: Vec<String>,
@@ -403,6 +446,7 @@ pub struct BulkRemoveAssignmentsRequest {
 
 /// `POST .../assignments/bulk-change-role`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkChangeRoleRequest {
     pub ids: Vec<String>,
@@ -419,6 +463,7 @@ impl Validate for BulkChangeRoleRequest {
 
 /// `?mode=` of bulk endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BulkMode {
     /// All-or-nothing (the default).
@@ -438,15 +483,20 @@ impl BulkMode {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct BulkQuery {
+    /// `atomic` (default): all or nothing, 422 when any item fails. `partial`: valid items are committed, 207 with mixed results.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub mode: Option<BulkMode>,
+    /// Validate and report exactly as a real call would, but write nothing.
     #[serde(default)]
     pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkSummary {
     pub total: usize,
     pub succeeded: usize,
@@ -455,6 +505,7 @@ pub struct BulkSummary {
 
 /// `results[i].status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BulkItemStatus {
     Success,
@@ -463,6 +514,7 @@ pub enum BulkItemStatus {
 
 /// One item's outcome: `data` on success; `input` and `error` on failure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct BulkItemResult<T> {
     pub index: usize,
@@ -493,6 +545,7 @@ impl<T> BulkItemResult<T> {
 
 /// The body of every bulk endpoint: 200 all succeeded, 207 mixed (partial), 422 rolled back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct BulkResponse<T> {
     pub summary: BulkSummary,

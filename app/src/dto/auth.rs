@@ -8,6 +8,7 @@ pub const PASSWORD_MIN_LEN: usize = 8;
 pub const PASSWORD_MAX_LEN: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub email: String,
@@ -31,6 +32,7 @@ impl Validate for LoginRequest {
 
 /// Returned by login and refresh. The portal also receives the token as an HttpOnly cookie.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
@@ -39,6 +41,7 @@ pub struct TokenResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdminProfile {
     pub id: String,
     pub email: String,
@@ -46,6 +49,7 @@ pub struct AdminProfile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EnvironmentSummary {
     pub id: String,
     pub slug: String,
@@ -53,6 +57,7 @@ pub struct EnvironmentSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApplicationSummary {
     pub id: String,
     pub slug: String,
@@ -61,6 +66,7 @@ pub struct ApplicationSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountSummary {
     pub id: String,
     pub slug: String,
@@ -72,6 +78,7 @@ pub struct AccountSummary {
 
 /// `GET /portal/v1/me`: who is signed in and everything the switcher can offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MeResponse {
     pub admin: AdminProfile,
     pub accounts: Vec<AccountSummary>,

@@ -37,15 +37,23 @@ where
 
 /// Paging plus a search term and sort, the query of the simple lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// 1-based page number (default 1); below 1 is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
+    /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 20))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take: Option<i64>,
+    /// Case-insensitive search by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// Sort direction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub order: Option<SortOrder>,
 }
 
@@ -64,6 +72,7 @@ impl ListQuery {
 // ------------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NodeResponse {
     pub id: String,
     pub parent_id: Option<String>,
@@ -79,6 +88,7 @@ pub struct NodeResponse {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateNodeRequest {
     pub name: String,
@@ -101,6 +111,7 @@ impl Validate for CreateNodeRequest {
 
 /// Rename and/or move. `parent_id: null` makes the node a root.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateNodeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,8 +136,10 @@ impl Validate for UpdateNodeRequest {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct DeleteNodeQuery {
+    /// Also delete the node's descendants and every assignment on them; without it a node with children or assignments is a 409.
     #[serde(default)]
     pub cascade: Option<bool>,
 }
@@ -136,6 +149,7 @@ pub struct DeleteNodeQuery {
 // ------------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResourceResponse {
     pub id: String,
     pub name: String,
@@ -146,6 +160,7 @@ pub struct ResourceResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PermissionResponse {
     pub id: String,
     pub resource_id: String,
@@ -156,6 +171,7 @@ pub struct PermissionResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleResponse {
     pub id: String,
     pub name: String,
@@ -194,6 +210,7 @@ pub fn check_permission_key(field: &str, key: &str, errors: &mut FieldErrors) {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
     pub name: String,
@@ -231,6 +248,7 @@ impl Validate for CreateRoleRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -252,6 +270,7 @@ impl Validate for UpdateRoleRequest {
 
 /// `PUT roles/{id}/permissions`: the role's whole permission set, replaced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetRolePermissionsRequest {
     pub permissions: Vec<String>,
@@ -267,6 +286,7 @@ impl Validate for SetRolePermissionsRequest {
 
 /// Seed: `BootstrapResourceDto`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapResource {
     pub name: String,
@@ -275,6 +295,7 @@ pub struct BootstrapResource {
 
 /// Seed: `ResourcePermissionRoleDto`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResourcePermissionRole {
     pub role_id: String,
@@ -283,6 +304,7 @@ pub struct ResourcePermissionRole {
 
 /// `POST setup/resource-permissions` (seed page).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetupResourcePermissionsRequest {
     pub resources: Vec<BootstrapResource>,
@@ -313,6 +335,7 @@ impl Validate for SetupResourcePermissionsRequest {
 
 /// Seed: the 201 body.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SetupResourcePermissionsResponse {
     pub permissions_created: usize,
     pub skipped_permissions: usize,
@@ -324,6 +347,7 @@ pub struct SetupResourcePermissionsResponse {
 // ------------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityStatus {
     Active,
@@ -340,6 +364,7 @@ impl IdentityStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IdentityResponse {
     pub id: String,
     pub first_name: String,
@@ -353,6 +378,7 @@ pub struct IdentityResponse {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdentitySort {
     #[default]
@@ -362,20 +388,31 @@ pub enum IdentitySort {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct IdentityListQuery {
+    /// 1-based page number (default 1); below 1 is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
+    /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 20))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub take: Option<i64>,
     /// Name or email contains.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// Sort key (default `name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub sort_by: Option<IdentitySort>,
+    /// Sort direction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub order: Option<SortOrder>,
+    /// Only identities with this status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub status: Option<IdentityStatus>,
 }
 
@@ -400,6 +437,7 @@ fn check_avatar(value: Option<&str>, errors: &mut FieldErrors) {
 /// `POST identities` and one item of `identities/bulk-create`. `name` defaults to
 /// "first last".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateIdentityRequest {
     pub email: String,
@@ -449,6 +487,7 @@ impl Validate for CreateIdentityRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIdentityRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,12 +524,14 @@ impl Validate for UpdateIdentityRequest {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkCreateIdentitiesRequest {
     pub identities: Vec<CreateIdentityRequest>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IdentitySummary {
     pub total: i64,
     pub active: i64,
@@ -502,6 +543,7 @@ pub struct IdentitySummary {
 
 /// An identity with its assignments (`identities/{id}/detail`, `identities/with-assignments`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IdentityWithAssignments {
     #[serde(flatten)]
     pub identity: IdentityResponse,
@@ -510,6 +552,7 @@ pub struct IdentityWithAssignments {
 
 /// One assignment as an identity's detail shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IdentityAssignment {
     pub id: String,
     pub environment_id: String,
@@ -527,6 +570,7 @@ pub struct IdentityAssignment {
 
 /// `POST identities/bulk-imports`: the portal records a finished bulk-import wizard run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordBulkImportRequest {
     pub file_name: String,
@@ -556,6 +600,7 @@ impl Validate for RecordBulkImportRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkImportResponse {
     pub id: String,
     pub file_name: String,

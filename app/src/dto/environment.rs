@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::Timestamp;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentStatusCounts {
     pub active: i64,
     pub scheduled: i64,
@@ -12,6 +13,7 @@ pub struct AssignmentStatusCounts {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EnvironmentCounts {
     pub nodes: i64,
     /// Identities belong to the application; every environment shares them.
@@ -25,6 +27,7 @@ pub struct EnvironmentCounts {
 
 /// `GET /portal/v1/accounts/{accountSlug}/applications/{appSlug}/environments/{envSlug}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EnvironmentResponse {
     pub id: String,
     pub application_id: String,
@@ -36,6 +39,7 @@ pub struct EnvironmentResponse {
 
 /// `POST .../environments`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateEnvironmentRequest {
     pub slug: String,
@@ -64,6 +68,7 @@ impl super::Validate for CreateEnvironmentRequest {
 
 /// `PATCH .../environments/{envSlug}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEnvironmentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]

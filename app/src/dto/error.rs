@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 /// Body of every non-2xx response. `details` names offending fields where there are any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     pub code: String,
     pub message: String,

@@ -9,8 +9,13 @@ pub const MAX_TAKE: u32 = 100;
 
 /// The raw query parameters. Out-of-range values are an error, never clamped.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageQuery {
+    /// 1-based page number (default 1); below 1 is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
     pub page: Option<i64>,
+    /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 20))]
     pub take: Option<i64>,
 }
 
@@ -44,6 +49,7 @@ impl PageQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PageMeta {
     pub page: u32,
     pub take: u32,
@@ -68,6 +74,7 @@ impl PageMeta {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Paginated<T> {
     pub items: Vec<T>,
     pub pagination: PageMeta,

@@ -6,16 +6,17 @@ use app::dto::{
     MeCheckRequest, PageQuery, Paginated, Timestamp, TokenResponse,
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::State,
     http::StatusCode,
-    routing::{delete, get, post},
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{
     assignments::{EnvironmentCaller, IdParam, PortalCaller},
     directory::{ApplicationCaller, PortalApplicationCaller},
+    registry::ApiRoutes,
 };
 use crate::{
     auth::{IdentityAuth, ManagementAuth},
@@ -29,25 +30,26 @@ use crate::{
     state::AppState,
 };
 
-pub fn portal_router() -> Router<AppState> {
-    let environment = Router::new()
-        .route("/api-keys", get(list_api_keys).post(create_api_key))
-        .route("/api-keys/{id}", delete(revoke_api_key));
-    let application = Router::new()
-        .route("/identities/{id}/effective-permissions", get(portal_effective_permissions))
-        .route("/audit-events", get(audit_events));
-    Router::new()
+pub fn portal_routes() -> ApiRoutes {
+    let environment = ApiRoutes::new()
+        .get("/api-keys", list_api_keys)
+        .post("/api-keys", create_api_key)
+        .delete("/api-keys/{id}", revoke_api_key);
+    let application = ApiRoutes::new()
+        .get("/identities/{id}/effective-permissions", portal_effective_permissions)
+        .get("/audit-events", audit_events);
+    ApiRoutes::new()
         .nest("/accounts/{account_slug}/applications/{app_slug}/environments/{env_slug}", environment)
         .nest("/accounts/{account_slug}/applications/{app_slug}", application)
 }
 
-pub fn management_router() -> Router<AppState> {
-    Router::new()
-        .route("/check", post(check))
-        .route("/check/batch", post(check_batch))
-        .route("/identities/{id}/tokens", post(mint_identity_token))
-        .route("/me/permissions", get(my_permissions))
-        .route("/me/check", post(my_check))
+pub fn management_routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .post("/check", check)
+        .post("/check/batch", check_batch)
+        .post("/identities/{id}/tokens", mint_identity_token)
+        .get("/me/permissions", my_permissions)
+        .post("/me/check", my_check)
 }
 
 async fn check(State(state): State<AppState>, caller: ManagementAuth, AppJson(body): AppJson<CheckRequest>) -> AppResult<Json<CheckResponse>> {
@@ -77,11 +79,14 @@ async fn mint_identity_token(
     Ok((StatusCode::CREATED, Json(token)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct MePermissionsQuery {
+pub struct MePermissionsQuery {
+    /// Permissions that apply at this node (through it and its ancestors); every node when absent.
     #[serde(default)]
     node_id: Option<String>,
+    /// Evaluate at this instant instead of now.
     #[serde(default)]
     at: Option<Timestamp>,
 }

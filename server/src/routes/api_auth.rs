@@ -1,8 +1,9 @@
 //! `POST /api/v1/auth/token`: exchanges a management API key for a short-lived Bearer token.
 
 use app::dto::{TokenResponse, Timestamp};
-use axum::{Json, Router, extract::State, http::HeaderMap, routing::post};
+use axum::{Json, extract::State, http::HeaderMap};
 
+use super::registry::ApiRoutes;
 use crate::{
     auth::{Claims, PrincipalKind, tokens::ISSUER},
     error::{AppError, AppResult},
@@ -12,8 +13,8 @@ use crate::{
 /// How long an exchanged management token lives.
 pub const MANAGEMENT_TOKEN_SECS: i64 = 60 * 60;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/token", post(token))
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::new().post("/auth/token", token)
 }
 
 async fn token(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Json<TokenResponse>> {

@@ -11,16 +11,16 @@ use app::dto::{
     UpdateAssignmentRequest,
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{FromRequestParts, Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::registry::ApiRoutes;
 use crate::{
     auth::{AdminAuth, ManagementAuth},
     error::{AppError, AppResult},
@@ -106,29 +106,31 @@ impl FromRequestParts<AppState> for IdParam {
 }
 
 /// Routes under an environment, for either caller.
-fn environment_routes<C: EnvironmentCaller>() -> Router<AppState> {
-    Router::new()
-        .route("/assignments", post(create::<C>))
-        .route("/assignments/bulk-create", post(bulk_create::<C>))
-        .route("/assignments/bulk-remove", post(bulk_remove::<C>))
-        .route("/assignments/bulk-change-role", post(bulk_change_role::<C>))
-        .route("/assignments/{id}", get(get_one::<C>).patch(update::<C>).delete(delete_one::<C>))
-        .route("/nodes/{id}/assignments", get(node_assignments::<C>))
+fn environment_routes<C: EnvironmentCaller>() -> ApiRoutes {
+    ApiRoutes::new()
+        .post("/assignments", create::<C>)
+        .post("/assignments/bulk-create", bulk_create::<C>)
+        .post("/assignments/bulk-remove", bulk_remove::<C>)
+        .post("/assignments/bulk-change-role", bulk_change_role::<C>)
+        .get("/assignments/{id}", get_one::<C>)
+        .patch("/assignments/{id}", update::<C>)
+        .delete("/assignments/{id}", delete_one::<C>)
+        .get("/nodes/{id}/assignments", node_assignments::<C>)
 }
 
 /// `/portal/v1/...`
-pub fn portal_router() -> Router<AppState> {
+pub fn portal_routes() -> ApiRoutes {
     let environment = environment_routes::<PortalCaller>()
-        .route("/assignments/app-wide", get(list::<PortalCaller>))
-        .route("/assignments/app-wide/summary", get(summary::<PortalCaller>));
-    Router::new()
+        .get("/assignments/app-wide", list::<PortalCaller>)
+        .get("/assignments/app-wide/summary", summary::<PortalCaller>);
+    ApiRoutes::new()
         .nest("/accounts/{account_slug}/applications/{app_slug}/environments/{env_slug}", environment)
-        .route("/accounts/{account_slug}/applications/{app_slug}/identities/{id}/assignments", get(identity_assignments))
+        .get("/accounts/{account_slug}/applications/{app_slug}/identities/{id}/assignments", identity_assignments)
 }
 
 /// `/api/v1/...`
-pub fn management_router() -> Router<AppState> {
-    environment_routes::<ManagementAuth>().route("/assignments", get(list::<ManagementAuth>))
+pub fn management_routes() -> ApiRoutes {
+    environment_routes::<ManagementAuth>().get("/assignments", list::<ManagementAuth>)
 }
 
 fn context<C: EnvironmentCaller>(caller: &C, request_id: RequestId) -> AuditContext {

@@ -5,16 +5,17 @@
 
 use app::dto::{LoginRequest, MeResponse, TokenResponse};
 use axum::{
-    Json, Router,
+    Json,
     extract::{FromRequest, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
-    routing::{get, post},
 };
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use app::scope::{encode_query_value, safe_next};
 
+use super::registry::ApiRoutes;
 use crate::{
     auth::{AdminAuth, clear_session_cookie, session_cookie},
     error::{AppError, AppResult},
@@ -23,19 +24,20 @@ use crate::{
     state::AppState,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
-        .route("/me", get(me))
+pub fn routes() -> ApiRoutes {
+    ApiRoutes::new()
+        .post("/auth/login", login)
+        .post("/auth/refresh", refresh)
+        .post("/auth/logout", logout)
+        .get("/me", me)
 }
 
 /// The sign-in form's fields.
-#[derive(Debug, Deserialize)]
-struct LoginForm {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginForm {
     email: String,
     password: String,
+    /// Where to go once signed in: a path on this site (anything else goes to `/`).
     #[serde(default)]
     next: Option<String>,
 }

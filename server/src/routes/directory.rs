@@ -9,16 +9,19 @@ use app::dto::{
     UpdateIdentityRequest, UpdateNodeRequest, UpdateRoleRequest,
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{FromRequestParts, State},
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use serde::Deserialize;
+use utoipa::IntoParams;
 use serde_json::Value;
 
-use super::assignments::{EnvironmentCaller, IdParam, PortalCaller, path_params};
+use super::{
+    assignments::{EnvironmentCaller, IdParam, PortalCaller, path_params},
+    registry::ApiRoutes,
+};
 use crate::{
     auth::{AdminAuth, ManagementAuth},
     error::{AppError, AppResult},
@@ -101,40 +104,49 @@ fn context(actor: Actor, request_id: RequestId) -> AuditContext {
 }
 
 /// Environment-level routes shared by both callers (nodes and roles list/create).
-fn environment_routes<C: EnvironmentCaller>() -> Router<AppState> {
-    Router::new()
-        .route("/nodes", get(list_nodes::<C>).post(create_node::<C>))
-        .route("/roles", get(list_roles::<C>).post(create_role::<C>))
+fn environment_routes<C: EnvironmentCaller>() -> ApiRoutes {
+    ApiRoutes::new()
+        .get("/nodes", list_nodes::<C>)
+        .post("/nodes", create_node::<C>)
+        .get("/roles", list_roles::<C>)
+        .post("/roles", create_role::<C>)
 }
 
-fn identity_routes<C: ApplicationCaller>() -> Router<AppState> {
-    Router::new()
-        .route("/identities", get(list_identities::<C>).post(create_identity::<C>))
-        .route("/identities/{id}", get(get_identity::<C>).patch(update_identity::<C>).delete(delete_identity::<C>))
+fn identity_routes<C: ApplicationCaller>() -> ApiRoutes {
+    ApiRoutes::new()
+        .get("/identities", list_identities::<C>)
+        .post("/identities", create_identity::<C>)
+        .get("/identities/{id}", get_identity::<C>)
+        .patch("/identities/{id}", update_identity::<C>)
+        .delete("/identities/{id}", delete_identity::<C>)
 }
 
-pub fn portal_router() -> Router<AppState> {
+pub fn portal_routes() -> ApiRoutes {
     let environment = environment_routes::<PortalCaller>()
-        .route("/nodes/{id}", get(get_node::<PortalCaller>).patch(update_node::<PortalCaller>).delete(delete_node::<PortalCaller>))
-        .route("/roles/{id}", get(get_role::<PortalCaller>).patch(update_role::<PortalCaller>).delete(delete_role::<PortalCaller>))
-        .route("/roles/{id}/permissions", axum::routing::put(set_role_permissions::<PortalCaller>))
-        .route("/resources", get(list_resources::<PortalCaller>))
-        .route("/permissions", get(list_permissions::<PortalCaller>))
-        .route("/setup/resource-permissions", post(setup_resource_permissions::<PortalCaller>));
+        .get("/nodes/{id}", get_node::<PortalCaller>)
+        .patch("/nodes/{id}", update_node::<PortalCaller>)
+        .delete("/nodes/{id}", delete_node::<PortalCaller>)
+        .get("/roles/{id}", get_role::<PortalCaller>)
+        .patch("/roles/{id}", update_role::<PortalCaller>)
+        .delete("/roles/{id}", delete_role::<PortalCaller>)
+        .put("/roles/{id}/permissions", set_role_permissions::<PortalCaller>)
+        .get("/resources", list_resources::<PortalCaller>)
+        .get("/permissions", list_permissions::<PortalCaller>)
+        .post("/setup/resource-permissions", setup_resource_permissions::<PortalCaller>);
     let application = identity_routes::<PortalApplicationCaller>()
-        .route("/identities/with-assignments", get(identities_with_assignments))
-        .route("/identities/summary", get(identity_summary))
-        .route("/identities/bulk-create", post(bulk_create_identities::<PortalApplicationCaller>))
-        .route("/identities/bulk-imports", post(record_bulk_import))
-        .route("/identities/{id}/detail", get(identity_detail))
-        .route("/identities/{id}/activate", post(activate))
-        .route("/identities/{id}/deactivate", post(deactivate));
-    Router::new()
+        .get("/identities/with-assignments", identities_with_assignments)
+        .get("/identities/summary", identity_summary)
+        .post("/identities/bulk-create", bulk_create_identities::<PortalApplicationCaller>)
+        .post("/identities/bulk-imports", record_bulk_import)
+        .get("/identities/{id}/detail", identity_detail)
+        .post("/identities/{id}/activate", activate)
+        .post("/identities/{id}/deactivate", deactivate);
+    ApiRoutes::new()
         .nest("/accounts/{account_slug}/applications/{app_slug}/environments/{env_slug}", environment)
         .nest("/accounts/{account_slug}/applications/{app_slug}", application)
 }
 
-pub fn management_router() -> Router<AppState> {
+pub fn management_routes() -> ApiRoutes {
     environment_routes::<ManagementAuth>().merge(identity_routes::<ManagementApplicationCaller>())
 }
 
@@ -212,9 +224,11 @@ async fn update_role<C: EnvironmentCaller>(
     Ok(Json(directory::update_role(state.store.as_ref(), caller.scope(), &context, &id, body).await?))
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct CascadeQuery {
+pub struct RoleDeleteQuery {
+    /// Also delete the assignments that use the role; without it a role in use is a 409.
     #[serde(default)]
     cascade: Option<bool>,
 }
@@ -224,7 +238,7 @@ async fn delete_role<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
-    AppQuery(query): AppQuery<CascadeQuery>,
+    AppQuery(query): AppQuery<RoleDeleteQuery>,
 ) -> AppResult<StatusCode> {
     let context = context(caller.actor(), request_id);
     directory::delete_role(state.store.as_ref(), caller.scope(), &context, &id, query.cascade.unwrap_or(false)).await?;

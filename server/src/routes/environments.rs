@@ -5,15 +5,18 @@ use app::dto::{
     Timestamp, UpdateEnvironmentRequest, Validate, page_of,
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
     http::StatusCode,
-    routing::get,
 };
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 
-use super::directory::{ApplicationCaller, PortalApplicationCaller};
+use super::{
+    directory::{ApplicationCaller, PortalApplicationCaller},
+    registry::ApiRoutes,
+};
 use crate::{
     auth::AdminAuth,
     error::{AppError, AppResult},
@@ -29,10 +32,15 @@ use crate::{
 
 const APPLICATION: &str = "/accounts/{account_slug}/applications/{app_slug}";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(&format!("{APPLICATION}/environments"), get(list).post(create))
-        .route(&format!("{APPLICATION}/environments/{{env_slug}}"), get(get_environment).patch(update).delete(delete))
+pub fn routes() -> ApiRoutes {
+    let environments = format!("{APPLICATION}/environments");
+    let environment = format!("{APPLICATION}/environments/{{env_slug}}");
+    ApiRoutes::new()
+        .get(&environments, list)
+        .post(&environments, create)
+        .get(&environment, get_environment)
+        .patch(&environment, update)
+        .delete(&environment, delete)
 }
 
 async fn response(store: &dyn Store, env: Environment) -> AppResult<EnvironmentResponse> {
@@ -153,9 +161,12 @@ async fn update(
     Ok(Json(response(store, updated).await?))
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct DeleteQuery {
+pub struct EnvironmentDeleteQuery {
+    /// Also delete every node, role and assignment in the environment; without it an environment
+    /// that holds any is a 409.
     #[serde(default)]
     cascade: Option<bool>,
 }
@@ -167,7 +178,7 @@ async fn delete(
     admin: AdminAuth,
     Path((account_slug, app_slug, env_slug)): Path<(String, String, String)>,
     request_id: RequestId,
-    AppQuery(query): AppQuery<DeleteQuery>,
+    AppQuery(query): AppQuery<EnvironmentDeleteQuery>,
 ) -> AppResult<StatusCode> {
     let store = state.store.as_ref();
     let scope = tenancy::environment_for_admin(store, &admin, &account_slug, &app_slug, &env_slug).await?;

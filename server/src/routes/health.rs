@@ -1,26 +1,52 @@
 //! Liveness and readiness for load balancers and orchestrators.
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use serde_json::json;
+use app::dto::ApiErrorBody;
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::state::AppState;
 
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Liveness {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// `GET /readyz` when the database answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// Always `ready`.
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    #[schema(example = "postgres")]
+    pub database: &'static str,
+}
+
 /// The process is up.
-pub async fn healthz() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
+pub async fn healthz() -> Json<Liveness> {
+    Json(Liveness { status: "ok" })
 }
 
 /// The process can serve: its database answers.
-pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn readyz(State(state): State<AppState>) -> Response {
     let database = state.store.backend().name();
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": database }))),
+        Ok(()) => Json(Readiness { status: "ready", database }).into_response(),
         Err(err) => {
             tracing::warn!(%err, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "code": "not_ready", "message": "The database is not reachable.", "details": { "database": database } })),
-            )
+            let mut body = ApiErrorBody::new("not_ready", "The database is not reachable.");
+            body.details.insert("database".into(), Value::String(database.into()));
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
         }
     }
 }

@@ -8,4 +8,5 @@ mod cli;
 mod common;
 mod directory;
 mod index;
+mod openapi;
 mod store_contract;
