@@ -59,10 +59,45 @@ struct Row {
     identity: u32,
     node: u32,
     role: u32,
-    effective_from: Option<i64>,
-    effective_to: Option<i64>,
+    window: Window,
     created_at: i64,
     updated_at: i64,
+}
+
+/// A validity window in 16 bytes: an open start is `i64::MIN`, an open end `i64::MAX`.
+#[derive(Clone, Copy)]
+struct Window {
+    from: i64,
+    to: i64,
+}
+
+impl Window {
+    fn new(from: Option<i64>, to: Option<i64>) -> Self {
+        Self { from: from.unwrap_or(i64::MIN), to: to.unwrap_or(i64::MAX) }
+    }
+
+    fn from(&self) -> Option<i64> {
+        (self.from != i64::MIN).then_some(self.from)
+    }
+
+    fn to(&self) -> Option<i64> {
+        (self.to != i64::MAX).then_some(self.to)
+    }
+
+    /// The contract's status rule (see [`AssignmentStatus::at`]).
+    fn status(&self, now: i64) -> AssignmentStatus {
+        if self.from > now {
+            AssignmentStatus::Scheduled
+        } else if self.to <= now {
+            AssignmentStatus::Expired
+        } else {
+            AssignmentStatus::Active
+        }
+    }
+
+    fn contains(&self, at: i64) -> bool {
+        self.from <= at && at < self.to
+    }
 }
 
 /// What a list filters on, copied in sort order so a scan reads memory sequentially.
@@ -72,8 +107,7 @@ struct Packed {
     identity: u32,
     node: u32,
     role: u32,
-    effective_from: Option<i64>,
-    effective_to: Option<i64>,
+    window: Window,
 }
 
 /// One environment's data at one store generation.
@@ -169,11 +203,11 @@ impl EnvIndex {
 
         // Assignments in chunks, so the decoded rows never all exist at once.
         let mut rows: Vec<Row> = Vec::new();
-        let mut after: Option<String> = None;
+        let mut after: Option<(i64, String)> = None;
         loop {
-            let chunk = store.assignments_in_environment(environment_id, after.as_deref(), LOAD_CHUNK).await?;
+            let chunk = store.assignments_in_environment(environment_id, after.as_ref().map(|(at, id)| (*at, id.as_str())), LOAD_CHUNK).await?;
             let done = (chunk.len() as i64) < LOAD_CHUNK;
-            after = chunk.last().map(|a| a.id.clone());
+            after = chunk.last().map(|a| (a.created_at, a.id.clone()));
             for a in chunk {
                 let (Some(identity), Some(node), Some(role)) =
                     (identity_by_id.get(&a.identity_id).copied(), node_by_id.get(&a.node_id).copied(), role_by_id.get(&a.role_id).copied())
@@ -186,8 +220,7 @@ impl EnvIndex {
                     identity,
                     node,
                     role,
-                    effective_from: a.effective_from,
-                    effective_to: a.effective_to,
+                    window: Window::new(a.effective_from, a.effective_to),
                     created_at: a.created_at,
                     updated_at: a.updated_at,
                 });
@@ -231,7 +264,7 @@ impl EnvIndex {
                 .iter()
                 .map(|n| {
                     let row = &rows[*n as usize];
-                    Packed { row: *n, identity: row.identity, node: row.node, role: row.role, effective_from: row.effective_from, effective_to: row.effective_to }
+                    Packed { row: *n, identity: row.identity, node: row.node, role: row.role, window: row.window }
                 })
                 .collect()
         };
@@ -314,7 +347,7 @@ impl EnvIndex {
             role.is_none_or(|r| p.role == r)
                 && source_node.is_none_or(|n| p.node == n)
                 && on_nodes.as_ref().is_none_or(|set| set[p.node as usize])
-                && filter.status.is_none_or(|s| AssignmentStatus::at(p.effective_from, p.effective_to, now) == s)
+                && filter.status.is_none_or(|s| p.window.status(now) == s)
                 && matches_search.as_ref().is_none_or(|(i, r, n)| i[p.identity as usize] || r[p.role as usize] || n[p.node as usize])
         };
         let order = match slice.sort {
@@ -351,8 +384,8 @@ impl EnvIndex {
                 identity_id: identity.id.clone(),
                 node_id: node.id.clone(),
                 role_id: role.id.clone(),
-                effective_from: row.effective_from,
-                effective_to: row.effective_to,
+                effective_from: row.window.from(),
+                effective_to: row.window.to(),
                 created_at: row.created_at,
                 updated_at: row.updated_at,
             },
@@ -380,8 +413,7 @@ impl EnvIndex {
         let lineage = &self.nodes[*node as usize].lineage;
         let (start, end) = (self.identity_start[*identity as usize] as usize, self.identity_start[*identity as usize + 1] as usize);
         let granted = self.rows[start..end].iter().find(|row| {
-            row.effective_from.is_none_or(|from| from <= at_ms)
-                && row.effective_to.is_none_or(|to| to > at_ms)
+            row.window.contains(at_ms)
                 && lineage.contains(&row.node)
                 && self.roles[row.role as usize].permissions.contains(permission)
         });

@@ -539,9 +539,10 @@ pub trait Store: Send + Sync + 'static {
     async fn identity_by_email(&self, application_id: &str, email_normalized: &str) -> StoreResult<Option<Identity>>;
     async fn roles(&self, environment_id: &str) -> StoreResult<Vec<Role>>;
     async fn assignments_for_identity(&self, identity_id: &str) -> StoreResult<Vec<Assignment>>;
-    /// Up to `limit` assignments of the environment with ids after `after_id`, by id (the
-    /// in-memory index loads them chunk by chunk).
-    async fn assignments_in_environment(&self, environment_id: &str, after_id: Option<&str>, limit: i64) -> StoreResult<Vec<Assignment>>;
+    /// Up to `limit` assignments of the environment after `after` (`(created_at, id)` of the
+    /// last one read), in that order: the in-memory index loads them chunk by chunk along the
+    /// `(environment_id, created_at, id)` index.
+    async fn assignments_in_environment(&self, environment_id: &str, after: Option<(i64, &str)>, limit: i64) -> StoreResult<Vec<Assignment>>;
     /// Newest first.
     async fn recent_audit_events(&self, account_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>>;
 

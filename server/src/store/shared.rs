@@ -757,14 +757,19 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
-            async fn assignments_in_environment(&self, environment_id: &str, after_id: Option<&str>, limit: i64) -> StoreResult<Vec<Assignment>> {
-                let rows = sqlx::query("SELECT * FROM assignments WHERE environment_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-                    .bind(environment_id)
-                    .bind(after_id.unwrap_or(""))
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_db_error)?;
+            async fn assignments_in_environment(&self, environment_id: &str, after: Option<(i64, &str)>, limit: i64) -> StoreResult<Vec<Assignment>> {
+                let (created_at, id) = after.unwrap_or((i64::MIN, ""));
+                let rows = sqlx::query(
+                    "SELECT * FROM assignments WHERE environment_id = $1 AND created_at >= $2 AND (created_at > $2 OR id > $3) \
+                     ORDER BY created_at, id LIMIT $4",
+                )
+                .bind(environment_id)
+                .bind(created_at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_db_error)?;
                 Ok(rows.iter().map(assignment).collect::<sqlx::Result<_>>()?)
             }
 
