@@ -848,12 +848,16 @@ macro_rules! impl_store {
             async fn identities_by_ids(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<Identity>> {
                 let mut found = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks(IDS_PER_STATEMENT) {
-                    let mut builder = QueryBuilder::<$db>::new("SELECT * FROM identities WHERE application_id = ");
-                    builder.push_bind(application_id).push(" AND id IN");
+                    // By primary key alone (a planner without statistics would otherwise walk the
+                    // application's name index); the tenant is checked on the rows found.
+                    let mut builder = QueryBuilder::<$db>::new("SELECT * FROM identities WHERE id IN");
                     push_in_list(&mut builder, chunk);
                     let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
                     for row in &rows {
-                        found.push(identity(row)?);
+                        let found_identity = identity(row)?;
+                        if found_identity.application_id == application_id {
+                            found.push(found_identity);
+                        }
                     }
                 }
                 Ok(found)

@@ -24,7 +24,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // 32 MiB of page cache per connection (the default is 2 MiB): bulk writes into a
+            // table of a million rows touch pages of six B-trees at random, and a cache that
+            // holds their upper levels avoids re-reading them from the file for every row.
+            .pragma("cache_size", "-32768")
+            .pragma("temp_store", "memory");
         let file = options.get_filename();
         if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|err| StoreError::Config(format!("cannot create {}: {err}", dir.display())))?;
