@@ -146,7 +146,9 @@ pub async fn generate(store: &dyn Store, spec: &Spec) -> Data {
         }
         head.resources.push(resource);
     }
-    let role_specs: [(&str, bool, &dyn Fn(&str) -> bool); 4] = [
+    /// Name, is it a system role, which permission keys it grants.
+    type RoleSpec<'a> = (&'a str, bool, &'a dyn Fn(&str) -> bool);
+    let role_specs: [RoleSpec; 4] = [
         ("viewer", false, &|key| key.ends_with(".read")),
         ("editor", false, &|key| !key.ends_with(".delete") && !key.ends_with(".refund")),
         ("admin", false, &|_| true),
