@@ -3,7 +3,8 @@
 #   1. Rust tests (unit + the integration suite) on SQLite;
 #   2. the integration suite again on PostgreSQL: TEST_DATABASE_URL when given, otherwise a
 #      throwaway cluster this script starts and removes (scripts/with-postgres.sh);
-#   3. the release build and the Playwright suite in Debian's Chromium.
+#   3. the release build and the Playwright suite in Debian's Chromium;
+#   4. the API reference pages' curl and Python samples against the release server.
 # Ends with each runner's summary and one overall `N passed, N failed` line.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -25,18 +26,25 @@ canopy_build 2>&1 | tail -n 5
 say "Playwright (Chromium)"
 CI="${CI:-}" npx playwright test --config end2end/playwright.config.ts 2>&1 | tee "$logs/e2e.log" || status=1
 
+say "API reference samples (curl, Python requests) against the release server"
+bash scripts/seed-samples.sh 2>&1 | tee "$logs/seeds.log" || status=1
+
 # One closing line over all runners.
 cargo_counts() { grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$@" | awk '{p+=$4; f+=$6} END {print p+0, f+0}'; }
 read -r sqlite_passed sqlite_failed < <(cargo_counts "$logs/sqlite.log")
 read -r pg_passed pg_failed < <(cargo_counts "$logs/postgres.log")
 e2e_passed="$(grep -oE '^ *[0-9]+ passed' "$logs/e2e.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
 e2e_failed="$(grep -oE '^ *[0-9]+ failed' "$logs/e2e.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
+seeds_passed="$(grep -oE 'seed samples: [0-9]+ passed' "$logs/seeds.log" | grep -oE '[0-9]+' || echo 0)"
+seeds_failed="$(grep -oE 'seed samples: [0-9]+ passed, [0-9]+ failed' "$logs/seeds.log" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 1)"
 echo
 echo "sqlite: $sqlite_passed passed, $sqlite_failed failed"
 echo "postgres: $pg_passed passed, $pg_failed failed"
 echo "playwright: $e2e_passed passed, $e2e_failed failed"
-total_failed=$((sqlite_failed + pg_failed + e2e_failed))
+echo "seed samples: $seeds_passed passed, $seeds_failed failed"
+total_failed=$((sqlite_failed + pg_failed + e2e_failed + seeds_failed))
+total_passed=$((sqlite_passed + pg_passed + e2e_passed + seeds_passed))
 [ "$total_failed" -eq 0 ] || status=1
-[ "$((sqlite_passed + pg_passed + e2e_passed))" -gt 0 ] || status=1
-echo "total: $((sqlite_passed + pg_passed + e2e_passed)) passed, $total_failed failed"
+[ "$total_passed" -gt 0 ] || status=1
+echo "total: $total_passed passed, $total_failed failed"
 exit "$status"
