@@ -86,6 +86,8 @@ fi
 # --- Browser and database for the tests ----------------------------------------------------------
 [ -x /usr/bin/chromium ] || apt_install chromium
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+# The API reference samples run with Python's requests, installed into a venv by seed-samples.sh.
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_install python3-venv
 
 export CANOPY_ROOT
 
