@@ -68,15 +68,48 @@ fn log_transport_failure(message: &dyn std::fmt::Display) {
 
 /// `GET path` (e.g. `/portal/v1/me`) as `T`.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let (status, bytes) = transport::send("GET", path, None).await?;
+    let (status, bytes) = transport::send("GET", path, None, None).await?;
     ApiError::from_answer(status, &bytes)
+}
+
+fn encode_body<B: Serialize>(body: &B) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(body).map_err(|_| ApiError::new(0, "invalid_request", "The request could not be encoded."))
 }
 
 /// `POST path` with a JSON body, answered as `T`.
 pub async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    let json = serde_json::to_vec(body).map_err(|_| ApiError::new(0, "invalid_request", "The request could not be encoded."))?;
-    let (status, bytes) = transport::send("POST", path, Some(json)).await?;
+    let (status, bytes) = transport::send("POST", path, Some(encode_body(body)?), None).await?;
     ApiError::from_answer(status, &bytes)
+}
+
+/// `PATCH path` with a JSON body, answered as `T`.
+pub async fn patch_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    let (status, bytes) = transport::send("PATCH", path, Some(encode_body(body)?), None).await?;
+    ApiError::from_answer(status, &bytes)
+}
+
+/// `DELETE path`; a 204 is `Ok(())`.
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    let (status, bytes) = transport::send("DELETE", path, None, None).await?;
+    ApiError::from_answer(status, &bytes)
+}
+
+/// The answer of a bulk endpoint: 200, 207 and 422 all carry a [`crate::dto::BulkResponse`], so
+/// the body is read whatever the status; anything else is an [`ApiError`].
+pub async fn post_bulk<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    idempotency_key: Option<&str>,
+) -> Result<crate::dto::BulkResponse<T>, ApiError> {
+    let (status, bytes) = transport::send("POST", path, Some(encode_body(body)?), idempotency_key).await?;
+    match status {
+        200 | 207 | 422 => match serde_json::from_slice(&bytes) {
+            Ok(response) => Ok(response),
+            // A 422 that is a whole-request validation error rather than a bulk outcome.
+            Err(_) => ApiError::from_answer(if status == 422 { 422 } else { 500 }, &bytes),
+        },
+        _ => ApiError::from_answer(status, &bytes),
+    }
 }
 
 /// The server's REST router, provided as Leptos context while a page renders on the server.
@@ -96,13 +129,21 @@ mod transport {
     /// Portal responses are small; this bounds what one in-process answer may make a render buffer.
     const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
-    pub(super) async fn send(method: &str, path: &str, json: Option<Vec<u8>>) -> Result<(u16, Vec<u8>), ApiError> {
+    pub(super) async fn send(
+        method: &str,
+        path: &str,
+        json: Option<Vec<u8>>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
         let Some(ApiRouter(router)) = use_context::<ApiRouter>() else {
             return Err(ApiError::new(500, "api_unavailable", "The page could not reach the API while rendering."));
         };
         let incoming = use_context::<http::request::Parts>();
         let method = Method::from_bytes(method.as_bytes()).map_err(ApiError::network)?;
         let mut request = Request::builder().method(method).uri(path).header(header::ACCEPT, "application/json");
+        if let Some(key) = idempotency_key {
+            request = request.header("idempotency-key", key);
+        }
         if let Some(incoming) = &incoming {
             // The admin's session cookie is what authenticates the page; the request id ties the
             // in-process call to the page request in the logs and the audit trail.
@@ -137,13 +178,23 @@ mod transport {
 
     use super::ApiError;
 
-    pub(super) async fn send(method: &str, path: &str, json: Option<Vec<u8>>) -> Result<(u16, Vec<u8>), ApiError> {
+    pub(super) async fn send(
+        method: &str,
+        path: &str,
+        json: Option<Vec<u8>>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
         // gloo-net's futures hold JS values and are not `Send`; WASM runs on one thread, so
         // wrapping them is sound and lets Leptos resources (which require `Send`) await them.
-        SendWrapper::new(fetch(method.to_owned(), path.to_owned(), json)).await
+        SendWrapper::new(fetch(method.to_owned(), path.to_owned(), json, idempotency_key.map(str::to_owned))).await
     }
 
-    async fn fetch(method: String, path: String, json: Option<Vec<u8>>) -> Result<(u16, Vec<u8>), ApiError> {
+    async fn fetch(
+        method: String,
+        path: String,
+        json: Option<Vec<u8>>,
+        idempotency_key: Option<String>,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
         use gloo_net::http::{Method, RequestBuilder};
 
         let method = match method.as_str() {
@@ -153,7 +204,10 @@ mod transport {
             "DELETE" => Method::DELETE,
             _ => Method::GET,
         };
-        let builder = RequestBuilder::new(&path).method(method).header("Accept", "application/json");
+        let mut builder = RequestBuilder::new(&path).method(method).header("Accept", "application/json");
+        if let Some(key) = &idempotency_key {
+            builder = builder.header("Idempotency-Key", key);
+        }
         let request = match json {
             Some(json) => {
                 let text = String::from_utf8(json).map_err(ApiError::network)?;
@@ -174,7 +228,12 @@ mod transport {
 mod transport {
     use super::ApiError;
 
-    pub(super) async fn send(_method: &str, _path: &str, _json: Option<Vec<u8>>) -> Result<(u16, Vec<u8>), ApiError> {
+    pub(super) async fn send(
+        _method: &str,
+        _path: &str,
+        _json: Option<Vec<u8>>,
+        _idempotency_key: Option<&str>,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
         Err(ApiError::new(0, "api_unavailable", "Build the app crate with `ssr` or `hydrate` to call the API."))
     }
 }

@@ -21,7 +21,11 @@ use leptos_router::{
 use crate::{
     components::shell::DashboardShell,
     pages::{
-        dashboard::OverviewPage, home::HomePage, login::LoginPage, not_found::NotFoundPage,
+        assignments::{AssignmentsPage, upload::BulkUploadPage},
+        dashboard::OverviewPage,
+        home::HomePage,
+        login::LoginPage,
+        not_found::NotFoundPage,
         placeholder::ComingNext,
     },
 };
@@ -70,7 +74,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <ParentRoute path=path!("/a/:account/:app/:env") view=DashboardShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage/>
-                    <Route path=path!("assignments") view=|| view! { <ComingNext slug="assignments"/> }/>
+                    <Route path=path!("assignments") view=AssignmentsPage/>
+                    <Route path=path!("assignments/upload") view=BulkUploadPage/>
                     <Route path=path!("identities") view=|| view! { <ComingNext slug="identities"/> }/>
                     <Route path=path!("nodes") view=|| view! { <ComingNext slug="nodes"/> }/>
                     <Route path=path!("roles") view=|| view! { <ComingNext slug="roles"/> }/>

@@ -1,0 +1,653 @@
+//! The assignments page's dialogs: create, edit, delete, and the two bulk confirmations. Each
+//! form runs the request type's own validation (the server's) before it sends anything, and shows
+//! the server's field errors after.
+
+use std::collections::BTreeMap;
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use serde_json::Value;
+
+use super::{AssignmentsContext, Dialog, SelectedRow, assignments_path};
+use crate::{
+    api::{self, ApiError},
+    components::{
+        dialog::Modal,
+        icons::{Icon, IconName},
+        picker::{PickOption, PickerSource, SearchPicker},
+        when::{LocalClock, from_input_value, to_input_value, zone_name},
+    },
+    dto::{
+        AssignmentResponse, AssignmentRow, BulkChangeRoleRequest, BulkRemoveAssignmentsRequest, BulkResponse,
+        CreateAssignmentRequest, FieldErrors, RoleResponse, UpdateAssignmentRequest, Validate,
+    },
+    scope::{encode_query_value, grouped},
+};
+
+/// The result of a bulk action, as the page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkOutcome {
+    pub headline: String,
+    /// What could not be done: the row, and why.
+    pub failures: Vec<(String, String)>,
+}
+
+/// The shared validation's messages name API fields; the form names what the admin sees.
+pub fn humanize(message: &str) -> String {
+    match message {
+        "identity_id is required." => "Choose an identity.".to_owned(),
+        "node_id is required." => "Choose a node.".to_owned(),
+        "role_id is required." => "Choose a role.".to_owned(),
+        "effective_to must be after effective_from." => "The end must be after the start.".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Field errors from the shared validation or from a 422's `details`.
+fn field_errors_of(err: &ApiError, fields: &[&str]) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for field in fields {
+        if let Some(message) = err.body.field(field) {
+            errors.add(*field, humanize(message));
+        }
+    }
+    errors
+}
+
+fn humanized(errors: FieldErrors) -> FieldErrors {
+    FieldErrors(errors.0.into_iter().map(|(k, v)| (k, humanize(&v))).collect())
+}
+
+#[component]
+pub fn DialogHost() -> impl IntoView {
+    let ctx = expect_context::<AssignmentsContext>();
+    move || {
+        ctx.dialog.get().map(|dialog| match dialog {
+            Dialog::Create => view! { <CreateDialog/> }.into_any(),
+            Dialog::Edit(row) => view! { <EditDialog row/> }.into_any(),
+            Dialog::Delete(row) => view! { <DeleteDialog row/> }.into_any(),
+            Dialog::BulkRemove => view! { <BulkRemoveDialog/> }.into_any(),
+            Dialog::BulkChangeRole => view! { <BulkChangeRoleDialog/> }.into_any(),
+        })
+    }
+}
+
+fn close(ctx: AssignmentsContext) -> Callback<()> {
+    Callback::new(move |()| ctx.dialog.set(None))
+}
+
+const INPUT: &str = "mt-1.5 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset placeholder:text-zinc-500 focus:ring-2 focus:ring-inset focus:outline-none";
+
+fn input_class(invalid: bool) -> String {
+    if invalid {
+        format!("{INPUT} ring-rose-400 focus:ring-rose-600")
+    } else {
+        format!("{INPUT} ring-zinc-300 focus:ring-canopy-600")
+    }
+}
+
+/// A form field's error line, tied to its control by id.
+#[component]
+fn FieldError(id: String, errors: RwSignal<FieldErrors>, field: &'static str) -> impl IntoView {
+    move || {
+        errors.with(|e| e.get(field).map(str::to_owned)).map(|message| view! {
+            <p id=id.clone() class="mt-1.5 flex items-start gap-1.5 text-sm text-rose-700" data-testid=format!("{field}-error")>
+                <Icon name=IconName::Alert class="mt-0.5 size-3.5 shrink-0"/>
+                {message}
+            </p>
+        })
+    }
+}
+
+/// The role `<select>`: the environment's assignable roles (system roles are not offered), plus
+/// the current one when it is a system role, so the form shows the truth.
+#[component]
+fn RoleSelect(
+    id: &'static str,
+    role: RwSignal<String>,
+    errors: RwSignal<FieldErrors>,
+    #[prop(optional_no_strip)] current: Option<(String, String)>,
+    #[prop(default = false)] autofocus: bool,
+) -> impl IntoView {
+    let ctx = expect_context::<AssignmentsContext>();
+    let roles = move || ctx.roles.get().and_then(Result::ok).unwrap_or_default();
+    let error_id = format!("{id}-error");
+    let invalid = move || errors.with(|e| e.get("role_id").is_some());
+    view! {
+        <div>
+            <label for=id class="block text-sm font-medium text-zinc-800">"Role"</label>
+            <select
+                id=id
+                data-autofocus=autofocus.then_some("")
+                class=move || format!("{} pr-8", input_class(invalid()))
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby={
+                    let error_id = error_id.clone();
+                    move || invalid().then(|| error_id.clone())
+                }
+                on:change=move |ev| role.set(event_target_value(&ev))
+                prop:value=move || role.get()
+            >
+                <option value="">"Choose a role"</option>
+                {move || {
+                    let list: Vec<RoleResponse> = roles();
+                    let mut options: Vec<(String, String)> =
+                        list.iter().filter(|r| !r.is_system).map(|r| (r.id.clone(), r.name.clone())).collect();
+                    if let Some((id, name)) = current.clone()
+                        && !options.iter().any(|(o, _)| *o == id)
+                    {
+                        options.push((id, format!("{name} (system role)")));
+                    }
+                    options
+                        .into_iter()
+                        .map(|(value, name)| {
+                            let selected = role.get_untracked() == value;
+                            view! { <option value=value selected=selected>{name}</option> }
+                        })
+                        .collect_view()
+                }}
+            </select>
+            <FieldError id=error_id.clone() errors field="role_id"/>
+        </div>
+    }
+    .into_any()
+}
+
+/// Start and end, as `datetime-local` inputs in the admin's zone.
+#[component]
+fn WindowFields(prefix: &'static str, from: RwSignal<String>, to: RwSignal<String>, errors: RwSignal<FieldErrors>) -> impl IntoView {
+    let clock = LocalClock::get();
+    let from_id = format!("{prefix}-from");
+    let to_id = format!("{prefix}-to");
+    let field = move |id: String, label: &'static str, value: RwSignal<String>, name: &'static str| {
+        let error_id = format!("{id}-error");
+        let invalid = move || errors.with(|e| e.get(name).is_some());
+        view! {
+            <div>
+                <label for=id.clone() class="block text-sm font-medium text-zinc-800">
+                    {label}
+                    <span class="font-normal text-zinc-600">" (optional)"</span>
+                </label>
+                <div class="flex items-center gap-1.5">
+                    <input
+                        id=id.clone()
+                        type="datetime-local"
+                        class=move || input_class(invalid())
+                        aria-invalid=move || invalid().then_some("true")
+                        aria-describedby={
+                            let error_id = error_id.clone();
+                            move || invalid().then(|| error_id.clone())
+                        }
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                        on:change=move |ev| value.set(event_target_value(&ev))
+                    />
+                    <button
+                        type="button"
+                        class=move || if value.with(String::is_empty) { "invisible" } else {
+                            "mt-1.5 rounded-md p-2 text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-canopy-600"
+                        }
+                        aria-label=format!("Clear {}", label.to_lowercase())
+                        on:click=move |_| value.set(String::new())
+                    >
+                        <Icon name=IconName::Close/>
+                    </button>
+                </div>
+                <FieldError id=error_id.clone() errors field=name/>
+            </div>
+        }
+    };
+    view! {
+        <fieldset>
+            <legend class="text-sm font-medium text-zinc-800">"When it applies"</legend>
+            <p class="mt-0.5 text-xs text-zinc-600">
+                {move || format!("Times are in your time zone ({}). Leave both empty for always.", zone_name(clock.is_local()))}
+            </p>
+            <div class="mt-2 grid gap-3 sm:grid-cols-2">
+                {field(from_id, "Starts", from, "effective_from")}
+                {field(to_id, "Ends", to, "effective_to")}
+            </div>
+        </fieldset>
+    }
+    .into_any()
+}
+
+#[component]
+fn FormAlert(message: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|text| view! {
+            <div class="flex items-start gap-2 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2.5 text-sm text-rose-800" role="alert" data-testid="form-error">
+                <Icon name=IconName::Alert class="mt-0.5 size-4 shrink-0"/>
+                <span>{text}</span>
+            </div>
+        })
+    }
+}
+
+#[component]
+fn Footer(
+    on_cancel: Callback<()>,
+    busy: RwSignal<bool>,
+    label: String,
+    busy_label: &'static str,
+    #[prop(default = false)] danger: bool,
+) -> impl IntoView {
+    let tone = if danger {
+        "bg-rose-700 hover:bg-rose-800 focus-visible:outline-rose-600"
+    } else {
+        "bg-canopy-700 hover:bg-canopy-800 focus-visible:outline-canopy-600"
+    };
+    view! {
+        <div class="flex flex-col-reverse gap-2 border-t border-zinc-100 bg-zinc-50/70 px-5 py-3 sm:flex-row sm:justify-end sm:px-6">
+            <button
+                type="button"
+                class="rounded-md bg-white px-3.5 py-2 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
+                on:click=move |_| on_cancel.run(())
+            >
+                "Cancel"
+            </button>
+            <button
+                type="submit"
+                class=format!("inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold text-white shadow-xs focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-wait disabled:opacity-80 {tone}")
+                disabled=move || busy.get()
+            >
+                {move || busy.get().then(|| view! {
+                    <span class="size-4 animate-spin rounded-full border-2 border-white/40 border-t-white" aria-hidden="true"></span>
+                })}
+                {move || if busy.get() { busy_label.to_owned() } else { label.clone() }}
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
+/// Focuses the first control whose field has an error.
+fn focus_first_error(errors: &FieldErrors, order: &[(&str, &str)]) {
+    #[cfg(feature = "hydrate")]
+    for (field, element_id) in order {
+        if errors.get(field).is_some() {
+            if let Some(el) = document().get_element_by_id(element_id)
+                && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
+            {
+                let _ = el.focus();
+            }
+            return;
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (errors, order);
+}
+
+#[component]
+fn EditDialog(row: AssignmentRow) -> impl IntoView {
+    let ctx = expect_context::<AssignmentsContext>();
+    let on_close = close(ctx);
+    let role = RwSignal::new(row.role.id.clone());
+    let from = RwSignal::new(row.assignment.effective_from.map(|t| to_input_value(&t)).unwrap_or_default());
+    let to = RwSignal::new(row.assignment.effective_to.map(|t| to_input_value(&t)).unwrap_or_default());
+    let errors = RwSignal::new(FieldErrors::new());
+    let form_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let id = row.assignment.id.clone();
+    let order = [("role_id", "edit-role"), ("effective_from", "edit-from"), ("effective_to", "edit-to")];
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let request = UpdateAssignmentRequest {
+            role_id: role.get_untracked(),
+            effective_from: Some(from_input_value(&from.get_untracked())),
+            effective_to: Some(from_input_value(&to.get_untracked())),
+        };
+        if let Err(problems) = request.validate() {
+            let problems = humanized(problems);
+            focus_first_error(&problems, &order);
+            errors.set(problems);
+            return;
+        }
+        errors.set(FieldErrors::new());
+        busy.set(true);
+        let path = format!("{}/{}", assignments_path(&ctx.scope.get_untracked()), encode_query_value(&id));
+        leptos::task::spawn_local(async move {
+            match api::patch_json::<_, AssignmentResponse>(&path, &request).await {
+                Ok(_) => {
+                    ctx.dialog.set(None);
+                    ctx.refresh();
+                    ctx.say("Assignment updated");
+                }
+                Err(err) => {
+                    busy.set(false);
+                    let problems = field_errors_of(&err, &["role_id", "effective_from", "effective_to"]);
+                    if problems.is_empty() {
+                        form_error.set(Some(err.body.message));
+                    } else {
+                        focus_first_error(&problems, &order);
+                        errors.set(problems);
+                    }
+                }
+            }
+        });
+    };
+
+    let current = Some((row.role.id.clone(), row.role.name.clone()));
+    view! {
+        <Modal
+            title="Edit assignment".to_owned()
+            description=format!("{} ({}) at {}", row.identity.name, row.identity.email, row.assignment.source_node_name)
+            on_close
+            test_id="edit-dialog"
+        >
+            <form on:submit=on_submit novalidate=true>
+                <div class="space-y-4 px-5 py-4 sm:px-6">
+                    <FormAlert message=form_error/>
+                    <RoleSelect id="edit-role" role errors current autofocus=true/>
+                    <WindowFields prefix="edit" from to errors/>
+                </div>
+                <Footer on_cancel=on_close busy label="Save changes".to_owned() busy_label="Saving…"/>
+            </form>
+        </Modal>
+    }
+    .into_any()
+}
+
+#[component]
+fn CreateDialog() -> impl IntoView {
+    let ctx = expect_context::<AssignmentsContext>();
+    let on_close = close(ctx);
+    let identity = RwSignal::new(None::<PickOption>);
+    let node = RwSignal::new(None::<PickOption>);
+    let role = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let form_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let order = [
+        ("identity_id", "create-identity"),
+        ("node_id", "create-node"),
+        ("role_id", "create-role"),
+        ("effective_from", "create-from"),
+        ("effective_to", "create-to"),
+    ];
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let request = CreateAssignmentRequest {
+            identity_id: identity.with_untracked(|o| o.as_ref().map(|o| o.id.clone()).unwrap_or_default()),
+            node_id: node.with_untracked(|o| o.as_ref().map(|o| o.id.clone()).unwrap_or_default()),
+            role_id: role.get_untracked(),
+            effective_from: from_input_value(&from.get_untracked()),
+            effective_to: from_input_value(&to.get_untracked()),
+        };
+        if let Err(problems) = request.validate() {
+            let problems = humanized(problems);
+            focus_first_error(&problems, &order);
+            errors.set(problems);
+            return;
+        }
+        errors.set(FieldErrors::new());
+        busy.set(true);
+        let path = assignments_path(&ctx.scope.get_untracked());
+        leptos::task::spawn_local(async move {
+            match api::post_json::<_, AssignmentResponse>(&path, &request).await {
+                Ok(_) => {
+                    ctx.dialog.set(None);
+                    ctx.refresh();
+                    ctx.say("Assignment created");
+                }
+                Err(err) => {
+                    busy.set(false);
+                    let mut problems =
+                        field_errors_of(&err, &["identity_id", "node_id", "role_id", "effective_from", "effective_to"]);
+                    match err.body.code.as_str() {
+                        "identity_not_found" => problems.add("identity_id", err.body.message.clone()),
+                        "node_not_found" => problems.add("node_id", err.body.message.clone()),
+                        "role_not_found" | "system_role" => problems.add("role_id", err.body.message.clone()),
+                        _ => {}
+                    }
+                    if problems.is_empty() {
+                        form_error.set(Some(err.body.message));
+                    } else {
+                        focus_first_error(&problems, &order);
+                        errors.set(problems);
+                    }
+                }
+            }
+        });
+    };
+
+    let identity_error = Signal::derive(move || errors.with(|e| e.get("identity_id").map(str::to_owned)));
+    let node_error = Signal::derive(move || errors.with(|e| e.get("node_id").map(str::to_owned)));
+    view! {
+        <Modal
+            title="New assignment".to_owned()
+            description="Give an identity a role at a node; it applies to the node’s whole subtree."
+            on_close
+            test_id="create-dialog"
+        >
+            <form on:submit=on_submit novalidate=true>
+                <div class="space-y-4 px-5 py-4 sm:px-6">
+                    <FormAlert message=form_error/>
+                    <SearchPicker
+                        id="create-identity".to_owned()
+                        label="Identity"
+                        placeholder="Search by name or email"
+                        source=PickerSource::Identities
+                        selected=identity
+                        error=identity_error
+                        autofocus=true
+                    />
+                    <SearchPicker
+                        id="create-node".to_owned()
+                        label="Node"
+                        placeholder="Search by name or path"
+                        source=PickerSource::Nodes
+                        selected=node
+                        error=node_error
+                    />
+                    <RoleSelect id="create-role" role errors current=None/>
+                    <WindowFields prefix="create" from to errors/>
+                </div>
+                <Footer on_cancel=on_close busy label="Create assignment".to_owned() busy_label="Creating…"/>
+            </form>
+        </Modal>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeleteDialog(row: AssignmentRow) -> impl IntoView {
+    let ctx = expect_context::<AssignmentsContext>();
+    let on_close = close(ctx);
+    let busy = RwSignal::new(false);
+    let form_error = RwSignal::new(None::<String>);
+    let id = row.assignment.id.clone();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let id = id.clone();
+        let path = format!("{}/{}", assignments_path(&ctx.scope.get_untracked()), encode_query_value(&id));
+        leptos::task::spawn_local(async move {
+            match api::delete(&path).await {
+                Ok(()) => {
+                    ctx.selection.update(|s| {
+                        s.remove(&id);
+                    });
+                    ctx.dialog.set(None);
+                    ctx.refresh();
+                    ctx.say("Assignment removed");
+                }
+                Err(err) => {
+                    busy.set(false);
+                    form_error.set(Some(err.body.message));
+                }
+            }
+        });
+    };
+    view! {
+        <Modal
+            title="Remove this assignment?".to_owned()
+            description=format!(
+                "{} will lose the role {} at {}. This cannot be undone.",
+                row.identity.name, row.role.name, row.assignment.source_node_name
+            )
+            role="alertdialog"
+            on_close
+            test_id="delete-dialog"
+        >
+            <form on:submit=on_submit>
+                {move || form_error.get().is_some().then(|| view! {
+                    <div class="px-5 pt-4 sm:px-6"><FormAlert message=form_error/></div>
+                })}
+                <div class="h-2"></div>
+                <Footer on_cancel=on_close busy label="Remove assignment".to_owned() busy_label="Removing…" danger=true/>
+            </form>
+        </Modal>
+    }
+    .into_any()
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 { format!("1 {one}") } else { format!("{} {many}", grouped(count as i64)) }
+}
+
+/// Applies a bulk answer: successes leave the selection, failures stay with their reasons.
+fn settle(ctx: AssignmentsContext, ids: &[String], labels: &BTreeMap<String, SelectedRow>, response: BulkResponse<Value>, done: &str) {
+    let mut failures = Vec::new();
+    let mut succeeded = Vec::new();
+    for result in &response.results {
+        let Some(id) = ids.get(result.index) else { continue };
+        if result.is_success() {
+            succeeded.push(id.clone());
+        } else {
+            let label = labels.get(id).map(|s| s.label.clone()).unwrap_or_else(|| id.clone());
+            let reason = result.error.as_ref().map(|e| e.message.clone()).unwrap_or_else(|| format!("Failed ({})", result.code));
+            failures.push((label, reason));
+        }
+    }
+    ctx.selection.update(|s| {
+        for id in &succeeded {
+            s.remove(id);
+        }
+    });
+    let headline = if failures.is_empty() {
+        format!("{} {done}.", plural(succeeded.len(), "assignment", "assignments"))
+    } else {
+        format!("{} {done}; {} could not be.", plural(succeeded.len(), "assignment", "assignments"), grouped(failures.len() as i64))
+    };
+    ctx.outcome.set(Some(BulkOutcome { headline: headline.clone(), failures }));
+    ctx.dialog.set(None);
+    ctx.refresh();
+    ctx.say(headline);
+}
+
+#[component]
+fn BulkRemoveDialog() -> impl IntoView {
+    let ctx = expect_context::<AssignmentsContext>();
+    let on_close = close(ctx);
+    let busy = RwSignal::new(false);
+    let form_error = RwSignal::new(None::<String>);
+    let count = ctx.selection.with_untracked(BTreeMap::len);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let labels = ctx.selection.get_untracked();
+        let ids: Vec<String> = labels.keys().cloned().collect();
+        let path = format!("{}/bulk-remove?mode=partial", assignments_path(&ctx.scope.get_untracked()));
+        leptos::task::spawn_local(async move {
+            let request = BulkRemoveAssignmentsRequest { ids: ids.clone() };
+            match api::post_bulk::<_, Value>(&path, &request, None).await {
+                Ok(response) => settle(ctx, &ids, &labels, response, "removed"),
+                Err(err) => {
+                    busy.set(false);
+                    form_error.set(Some(err.body.message));
+                }
+            }
+        });
+    };
+    let noun = plural(count, "assignment", "assignments");
+    view! {
+        <Modal
+            title=format!("Remove {noun}?")
+            description=format!("The {noun} you selected, on this page and others, will be removed. This cannot be undone.")
+            role="alertdialog"
+            on_close
+            test_id="bulk-remove-dialog"
+        >
+            <form on:submit=on_submit>
+                <div class="px-5 py-3 sm:px-6"><FormAlert message=form_error/></div>
+                <Footer on_cancel=on_close busy label=format!("Remove {noun}") busy_label="Removing…" danger=true/>
+            </form>
+        </Modal>
+    }
+    .into_any()
+}
+
+#[component]
+fn BulkChangeRoleDialog() -> impl IntoView {
+    let ctx = expect_context::<AssignmentsContext>();
+    let on_close = close(ctx);
+    let busy = RwSignal::new(false);
+    let role = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::new());
+    let form_error = RwSignal::new(None::<String>);
+    let count = ctx.selection.with_untracked(BTreeMap::len);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let labels = ctx.selection.get_untracked();
+        let ids: Vec<String> = labels.keys().cloned().collect();
+        let request = BulkChangeRoleRequest { ids: ids.clone(), role_id: role.get_untracked() };
+        if let Err(problems) = request.validate() {
+            let problems = humanized(problems);
+            focus_first_error(&problems, &[("role_id", "bulk-role")]);
+            errors.set(problems);
+            return;
+        }
+        errors.set(FieldErrors::new());
+        busy.set(true);
+        let path = format!("{}/bulk-change-role?mode=partial", assignments_path(&ctx.scope.get_untracked()));
+        leptos::task::spawn_local(async move {
+            match api::post_bulk::<_, Value>(&path, &request, None).await {
+                Ok(response) => settle(ctx, &ids, &labels, response, "changed"),
+                Err(err) => {
+                    busy.set(false);
+                    form_error.set(Some(err.body.message));
+                }
+            }
+        });
+    };
+    let noun = plural(count, "assignment", "assignments");
+    view! {
+        <Modal
+            title=format!("Change the role of {noun}")
+            description=format!("Each of the {noun} you selected, on this page and others, will get the role you choose.")
+            on_close
+            test_id="bulk-role-dialog"
+        >
+            <form on:submit=on_submit novalidate=true>
+                <div class="space-y-4 px-5 py-4 sm:px-6">
+                    <FormAlert message=form_error/>
+                    <RoleSelect id="bulk-role" role errors current=None autofocus=true/>
+                </div>
+                <Footer on_cancel=on_close busy label=format!("Change {noun}") busy_label="Changing…"/>
+            </form>
+        </Modal>
+    }
+    .into_any()
+}
+

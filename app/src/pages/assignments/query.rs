@@ -1,0 +1,236 @@
+//! The assignments table's whole state as it lives in the URL (`?q=ada&role=…&page=2`), so a
+//! reload, the back button and a shared link all bring the same view back; and the API query
+//! it becomes.
+
+use leptos_router::params::ParamsMap;
+
+use crate::{
+    dto::{AssignmentSort, AssignmentStatus, MAX_SEARCH_LEN, MAX_TAKE, SortOrder},
+    scope::encode_query_value,
+};
+
+/// Page sizes offered; any other `take` in a URL within the API's range is kept as given.
+pub const PAGE_SIZES: [u32; 4] = [10, 20, 50, 100];
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableQuery {
+    pub page: u32,
+    pub take: u32,
+    pub q: String,
+    pub sort: AssignmentSort,
+    pub order: SortOrder,
+    pub role: Option<String>,
+    pub status: Option<AssignmentStatus>,
+    pub node: Option<String>,
+}
+
+impl Default for TableQuery {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            take: DEFAULT_PAGE_SIZE,
+            q: String::new(),
+            sort: AssignmentSort::CreatedAt,
+            order: SortOrder::Desc,
+            role: None,
+            status: None,
+            node: None,
+        }
+    }
+}
+
+pub fn parse_sort(raw: &str) -> Option<AssignmentSort> {
+    match raw {
+        "name" => Some(AssignmentSort::Name),
+        "role" => Some(AssignmentSort::Role),
+        "created_at" => Some(AssignmentSort::CreatedAt),
+        _ => None,
+    }
+}
+
+pub fn parse_status(raw: &str) -> Option<AssignmentStatus> {
+    AssignmentStatus::ALL.into_iter().find(|s| s.as_str() == raw)
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty() && v.len() <= 100)
+}
+
+impl TableQuery {
+    /// Reads the URL's query. What is out of range or unknown falls back to the default rather
+    /// than making the API answer 400: a hand-edited link still shows a table.
+    pub fn from_params(params: &ParamsMap) -> Self {
+        let defaults = Self::default();
+        let number = |key: &str| params.get(key).and_then(|v| v.trim().parse::<u32>().ok());
+        let sort = params.get("sort").as_deref().and_then(parse_sort).unwrap_or(defaults.sort);
+        let order = match params.get("order").as_deref() {
+            Some("asc") => SortOrder::Asc,
+            Some("desc") => SortOrder::Desc,
+            _ => default_order(sort),
+        };
+        let mut q = params.get("q").unwrap_or_default();
+        if q.len() > MAX_SEARCH_LEN {
+            q = q.chars().take(MAX_SEARCH_LEN / 4).collect();
+        }
+        Self {
+            page: number("page").filter(|p| *p >= 1).unwrap_or(1),
+            take: number("take").filter(|t| (1..=MAX_TAKE).contains(t)).unwrap_or(DEFAULT_PAGE_SIZE),
+            q,
+            sort,
+            order,
+            role: non_empty(params.get("role")),
+            status: params.get("status").as_deref().and_then(parse_status),
+            node: non_empty(params.get("node")),
+        }
+    }
+
+    /// The URL query for this state (with its leading `?`), naming only what differs from the
+    /// default so links stay short; empty for the default view.
+    pub fn to_search(&self) -> String {
+        let defaults = Self::default();
+        let mut parts = Vec::new();
+        if !self.q.trim().is_empty() {
+            parts.push(format!("q={}", encode_query_value(self.q.trim())));
+        }
+        if let Some(status) = self.status {
+            parts.push(format!("status={}", status.as_str()));
+        }
+        if let Some(role) = &self.role {
+            parts.push(format!("role={}", encode_query_value(role)));
+        }
+        if let Some(node) = &self.node {
+            parts.push(format!("node={}", encode_query_value(node)));
+        }
+        if self.sort != defaults.sort || self.order != default_order(self.sort) {
+            parts.push(format!("sort={}", self.sort.as_str()));
+            parts.push(format!("order={}", self.order.as_str()));
+        }
+        if self.take != defaults.take {
+            parts.push(format!("take={}", self.take));
+        }
+        if self.page != 1 {
+            parts.push(format!("page={}", self.page));
+        }
+        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    }
+
+    /// The `assignments/app-wide` query string for this state, at another page and size.
+    pub fn api_query(&self, page: u32, take: u32) -> String {
+        let mut query = format!("page={page}&take={take}&sort_by={}&order={}", self.sort.as_str(), self.order.as_str());
+        if !self.q.trim().is_empty() {
+            query.push_str(&format!("&q={}", encode_query_value(self.q.trim())));
+        }
+        if let Some(status) = self.status {
+            query.push_str(&format!("&status={}", status.as_str()));
+        }
+        if let Some(role) = &self.role {
+            query.push_str(&format!("&role_id={}", encode_query_value(role)));
+        }
+        if let Some(node) = &self.node {
+            query.push_str(&format!("&source_node_id={}", encode_query_value(node)));
+        }
+        query
+    }
+
+    /// Any filter or search narrows the list (sorting and paging do not).
+    pub fn is_filtered(&self) -> bool {
+        !self.q.trim().is_empty() || self.role.is_some() || self.status.is_some() || self.node.is_some()
+    }
+
+    /// The same view with a change, back on page 1 (a new filter makes the old page meaningless).
+    pub fn refiltered(&self, change: impl FnOnce(&mut Self)) -> Self {
+        let mut next = self.clone();
+        change(&mut next);
+        next.page = 1;
+        next
+    }
+
+    /// Sorting by a column: its natural order first, flipped when it is already sorted by it.
+    pub fn sorted_by(&self, sort: AssignmentSort) -> Self {
+        self.refiltered(|next| {
+            next.order = if next.sort == sort {
+                match next.order {
+                    SortOrder::Asc => SortOrder::Desc,
+                    SortOrder::Desc => SortOrder::Asc,
+                }
+            } else {
+                default_order(sort)
+            };
+            next.sort = sort;
+        })
+    }
+}
+
+/// Names read A→Z; the newest assignments first.
+pub fn default_order(sort: AssignmentSort) -> SortOrder {
+    match sort {
+        AssignmentSort::CreatedAt => SortOrder::Desc,
+        AssignmentSort::Name | AssignmentSort::Role => SortOrder::Asc,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> ParamsMap {
+        let mut map = ParamsMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, (*v).to_owned());
+        }
+        map
+    }
+
+    #[test]
+    fn default_view_has_an_empty_query() {
+        assert_eq!(TableQuery::from_params(&params(&[])), TableQuery::default());
+        assert_eq!(TableQuery::default().to_search(), "");
+    }
+
+    #[test]
+    fn state_round_trips_through_the_url() {
+        let state = TableQuery {
+            page: 3,
+            take: 50,
+            q: "ada l".into(),
+            sort: AssignmentSort::Name,
+            order: SortOrder::Desc,
+            role: Some("r1".into()),
+            status: Some(AssignmentStatus::Scheduled),
+            node: Some("n1".into()),
+        };
+        let search = state.to_search();
+        assert_eq!(search, "?q=ada%20l&status=scheduled&role=r1&node=n1&sort=name&order=desc&take=50&page=3");
+        let pairs: Vec<(String, String)> = search[1..]
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_owned(), v.replace("%20", " "))
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(TableQuery::from_params(&params(&refs)), state);
+    }
+
+    #[test]
+    fn out_of_range_values_fall_back_instead_of_failing() {
+        let state = TableQuery::from_params(&params(&[("take", "1000"), ("page", "0"), ("status", "gone"), ("sort", "x")]));
+        assert_eq!(state, TableQuery::default());
+    }
+
+    #[test]
+    fn sorting_toggles_and_resets_the_page() {
+        let state = TableQuery { page: 4, ..Default::default() };
+        let by_name = state.sorted_by(AssignmentSort::Name);
+        assert_eq!((by_name.sort, by_name.order, by_name.page), (AssignmentSort::Name, SortOrder::Asc, 1));
+        assert_eq!(by_name.sorted_by(AssignmentSort::Name).order, SortOrder::Desc);
+        assert_eq!(state.sorted_by(AssignmentSort::CreatedAt).order, SortOrder::Asc);
+    }
+
+    #[test]
+    fn api_query_names_the_filters() {
+        let state = TableQuery { role: Some("r".into()), q: " x ".into(), ..Default::default() };
+        assert_eq!(state.api_query(2, 100), "page=2&take=100&sort_by=created_at&order=desc&q=x&role_id=r");
+    }
+}
