@@ -283,11 +283,12 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
     let ctx = expect_context::<AssignmentsContext>();
     let state = ctx.state;
     let navigate = use_navigate();
-    let go = StoredValue::new_local(move |next: TableQuery| {
+    // Not `new_local`: on the server the page renders across worker threads.
+    let go = StoredValue::new(move |next: TableQuery| {
         let path = ctx.scope.with_untracked(|s| s.page_path("assignments"));
         navigate(&format!("{path}{}", next.to_search()), NavigateOptions { scroll: false, ..Default::default() });
     });
-    let apply = move |change: Box<dyn FnOnce(&mut TableQuery)>| {
+    let apply = move |change: Box<dyn FnOnce(&mut TableQuery) + Send + Sync>| {
         let next = state.with_untracked(|s| s.refiltered(change));
         go.with_value(|go| go(next));
     };
@@ -372,7 +373,7 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
 
     let chips = move || {
         let s = state.get();
-        let mut chips: Vec<(String, &'static str, Box<dyn FnOnce(&mut TableQuery)>)> = Vec::new();
+        let mut chips: Vec<(String, &'static str, Box<dyn FnOnce(&mut TableQuery) + Send + Sync>)> = Vec::new();
         if !s.q.trim().is_empty() {
             chips.push((format!("“{}”", s.q.trim()), "Search", Box::new(|s| s.q.clear())));
         }
@@ -403,7 +404,7 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
         let items = chips
             .into_iter()
             .map(|(value, kind, change)| {
-                let change = StoredValue::new_local(Some(change));
+                let change = StoredValue::new(Some(change));
                 view! {
                     <li>
                         <span class="inline-flex items-center gap-1 rounded-full bg-canopy-50 py-1 pl-2.5 pr-1 text-xs font-medium text-canopy-900 ring-1 ring-inset ring-canopy-200" data-testid="filter-chip">
