@@ -24,7 +24,7 @@ use app::dto::{
     BulkRemoveAssignmentsRequest, BulkResponse, CheckRequest, CheckResponse, CreateApiKeyRequest,
     CreateAssignmentRequest, CreateEnvironmentRequest, CreateIdentityRequest, CreateNodeRequest, CreateRoleRequest,
     CreatedApiKey, DeleteNodeQuery, EffectivePermissionsQuery, EffectivePermissionsResponse, EnvironmentResponse,
-    IdentityAssignmentsQuery, IdentityListQuery, IdentityResponse, IdentitySummary, IdentityTokenRequest,
+    IdentityAssignmentsQuery, IdentityListQuery, IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentitySummary, IdentityTokenRequest,
     IdentityWithAssignments, ListQuery, LoginRequest, MAX_BATCH_CHECKS, MAX_BULK_ITEMS, MeCheckRequest, MeResponse,
     NodeResponse, PageQuery, Paginated, PermissionResponse, RecordBulkImportRequest, ResourceResponse, RoleResponse,
     SetRolePermissionsRequest, SetupResourcePermissionsRequest, SetupResourcePermissionsResponse, Timestamp,
@@ -615,6 +615,14 @@ fn application_identities(doc: &mut Document, mount: Mount) {
             .json_body(component::<CreateIdentityRequest>)
             .ok(201, "Created.", component::<IdentityResponse>)
             .error(409, "Another identity of this application has this email (`email_taken`)."),
+    );
+    doc.mount(
+        mount,
+        Op::post("/identities/lookup", "lookup_identities", "Identities", "Find identities by email or id")
+            .describe("Up to 10,000 emails (compared case-insensitively) and 10,000 ids; values that match nothing are left out. The bulk-upload page resolves a file's emails with it.")
+            .json_body(component::<IdentityLookupRequest>)
+            .ok(200, "The identities found.", component::<IdentityLookupResponse>)
+            .error(422, "More than 10,000 emails or ids."),
     );
     doc.mount(
         mount,

@@ -568,6 +568,37 @@ pub struct IdentityAssignment {
     pub created_at: Timestamp,
 }
 
+/// `POST identities/lookup`: find identities by email (case-insensitively) or id, up to
+/// [`super::MAX_BULK_ITEMS`] of each; how a bulk upload turns a file's emails into ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IdentityLookupRequest {
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub ids: Vec<String>,
+}
+
+impl Validate for IdentityLookupRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        for (field, values) in [("emails", &self.emails), ("ids", &self.ids)] {
+            if values.len() > super::MAX_BULK_ITEMS {
+                errors.add(field, format!("At most {} values per request.", super::MAX_BULK_ITEMS));
+            }
+        }
+        errors.into_result()
+    }
+}
+
+/// The identities found; values that match nothing are simply absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IdentityLookupResponse {
+    pub items: Vec<IdentityResponse>,
+}
+
 /// `POST identities/bulk-imports`: the portal records a finished bulk-import wizard run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -3,7 +3,7 @@
 
 use app::dto::{
     BulkImportResponse, BulkQuery, CreateIdentityRequest, CreateNodeRequest, CreateRoleRequest, DeleteNodeQuery,
-    IdentityListQuery, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery,
+    IdentityListQuery, IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery,
     NodeResponse, Paginated, PermissionResponse, RecordBulkImportRequest, ResourceResponse, RoleResponse,
     SetRolePermissionsRequest, SetupResourcePermissionsRequest, SetupResourcePermissionsResponse, Timestamp,
     UpdateIdentityRequest, UpdateNodeRequest, UpdateRoleRequest,
@@ -116,6 +116,7 @@ fn identity_routes<C: ApplicationCaller>() -> ApiRoutes {
     ApiRoutes::new()
         .get("/identities", list_identities::<C>)
         .post("/identities", create_identity::<C>)
+        .post("/identities/lookup", lookup_identities::<C>)
         .get("/identities/{id}", get_identity::<C>)
         .patch("/identities/{id}", update_identity::<C>)
         .delete("/identities/{id}", delete_identity::<C>)
@@ -283,6 +284,14 @@ async fn list_identities<C: ApplicationCaller>(
     AppQuery(query): AppQuery<IdentityListQuery>,
 ) -> AppResult<Json<Paginated<IdentityResponse>>> {
     Ok(Json(directory::list_identities(state.store.as_ref(), caller.application(), &query).await?))
+}
+
+async fn lookup_identities<C: ApplicationCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    AppJson(body): AppJson<IdentityLookupRequest>,
+) -> AppResult<Json<IdentityLookupResponse>> {
+    Ok(Json(directory::lookup_identities(state.store.as_ref(), caller.application(), &body).await?))
 }
 
 async fn create_identity<C: ApplicationCaller>(

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use app::dto::{
     BulkImportResponse, CreateIdentityRequest, CreateNodeRequest, CreateRoleRequest, EmailAddress, IdentityListQuery,
-    IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery, NodeResponse, Paginated,
+    IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery, NodeResponse, Paginated,
     PermissionResponse, RecordBulkImportRequest, ResourceResponse, RoleResponse, SetRolePermissionsRequest,
     SetupResourcePermissionsRequest, SetupResourcePermissionsResponse, Timestamp, UpdateIdentityRequest,
     UpdateNodeRequest, UpdateRoleRequest, Validate, page_of,
@@ -623,6 +623,35 @@ pub async fn identity_summary(store: &dyn Store, scope: &ApplicationScope) -> Ap
         with_assignments: counts.with_assignments,
         without_assignments: counts.total - counts.with_assignments,
     })
+}
+
+/// Identities by email (compared as stored: normalized) or id. Malformed emails and unknown ids
+/// match nothing; each identity is listed once, in the order of the request's emails then ids.
+pub async fn lookup_identities(store: &dyn Store, scope: &ApplicationScope, request: &IdentityLookupRequest) -> AppResult<IdentityLookupResponse> {
+    request.validate()?;
+    let emails: Vec<String> = request.emails.iter().filter_map(|e| EmailAddress::parse(e).ok()).map(|e| e.normalized()).collect();
+    let ids: Vec<&str> = request.ids.iter().map(String::as_str).collect();
+    let mut by_email: HashMap<String, Identity> = HashMap::new();
+    if !emails.is_empty() {
+        for identity in store.identities_by_emails(&scope.application.id, &emails).await? {
+            by_email.insert(identity.email_normalized.clone(), identity);
+        }
+    }
+    let mut by_id: HashMap<String, Identity> = HashMap::new();
+    if !ids.is_empty() {
+        for identity in store.identities_by_ids(&scope.application.id, &ids).await? {
+            by_id.insert(identity.id.clone(), identity);
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut items = Vec::new();
+    let ordered = emails.iter().filter_map(|e| by_email.get(e)).chain(ids.iter().filter_map(|id| by_id.get(*id)));
+    for identity in ordered {
+        if seen.insert(identity.id.clone()) {
+            items.push(identity_response(identity));
+        }
+    }
+    Ok(IdentityLookupResponse { items })
 }
 
 pub async fn find_identity(store: &dyn Store, scope: &ApplicationScope, id: &str) -> AppResult<Identity> {

@@ -587,6 +587,8 @@ pub trait Store: Send + Sync + 'static {
     async fn identity_counts(&self, application_id: &str) -> StoreResult<IdentityCounts>;
     /// Which of these normalized emails an identity of the application already has.
     async fn identity_emails_taken(&self, application_id: &str, emails: &[String]) -> StoreResult<Vec<String>>;
+    /// Identities of the application with these normalized emails.
+    async fn identities_by_emails(&self, application_id: &str, emails: &[String]) -> StoreResult<Vec<Identity>>;
     /// Assignments of these identities in every environment, with names, newest first.
     async fn assignment_places(&self, identity_ids: &[&str]) -> StoreResult<Vec<AssignmentPlace>>;
     /// Permission grants of identities in an environment, active at `at_ms`, on `nodes` (all

@@ -1275,6 +1275,22 @@ macro_rules! impl_store {
                 Ok(found)
             }
 
+            #[tracing::instrument(skip_all, fields(emails = emails.len()))]
+            async fn identities_by_emails(&self, application_id: &str, emails: &[String]) -> StoreResult<Vec<Identity>> {
+                let mut found = Vec::new();
+                let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+                for chunk in emails.chunks(IDS_PER_STATEMENT) {
+                    let mut builder = QueryBuilder::<$db>::new("SELECT * FROM identities WHERE application_id = ");
+                    builder.push_bind(application_id).push(" AND email_normalized IN");
+                    push_in_list(&mut builder, chunk);
+                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                    for row in &rows {
+                        found.push(identity(row)?);
+                    }
+                }
+                Ok(found)
+            }
+
             #[tracing::instrument(skip_all, fields(identities = identity_ids.len()))]
             async fn assignment_places(&self, identity_ids: &[&str]) -> StoreResult<Vec<AssignmentPlace>> {
                 let mut found = Vec::new();

@@ -314,6 +314,44 @@ async fn identities_crud_search_summary_and_email_uniqueness() {
 }
 
 #[tokio::test]
+async fn identities_are_looked_up_by_email_or_id_within_the_application() {
+    let p = Portal::new().await;
+    let ada = p.identity("Ada.Lovelace@acme.example").await;
+    let alan = p.identity("alan.turing@acme.example").await;
+    let lookup = p
+        .post(
+            &format!("{APP}/identities/lookup"),
+            json!({ "emails": ["ada.lovelace@ACME.example", "nobody@acme.example", "not an email", "alan.turing@acme.example"], "ids": [alan, "00000000-0000-0000-0000-000000000000"] }),
+        )
+        .await;
+    assert_eq!(lookup.status, StatusCode::OK, "{}", lookup.body);
+    let found: Vec<(&str, &str)> =
+        lookup.body["items"].as_array().unwrap().iter().map(|i| (i["id"].as_str().unwrap(), i["email"].as_str().unwrap())).collect();
+    assert_eq!(found, vec![(ada.as_str(), "Ada.Lovelace@acme.example"), (alan.as_str(), "alan.turing@acme.example")], "each once, unknowns left out");
+
+    // Another account's admin finds nothing of acme's, by email or by id.
+    let globex = p.app.login("admin@globex.example", "canopy-demo").await;
+    let me = p.app.get("/portal/v1/me", Some(&globex)).await;
+    let account = me.body["accounts"][0]["slug"].as_str().unwrap().to_owned();
+    let application = me.body["accounts"][0]["applications"][0]["slug"].as_str().unwrap().to_owned();
+    let other = p
+        .app
+        .post(
+            &format!("/portal/v1/accounts/{account}/applications/{application}/identities/lookup"),
+            Some(&globex),
+            json!({ "emails": ["ada.lovelace@acme.example"], "ids": [ada] }),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    assert_eq!(other.body["items"], json!([]));
+
+    let too_many = p.post(&format!("{APP}/identities/lookup"), json!({ "ids": vec!["x"; 10_001] })).await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown_field = p.post(&format!("{APP}/identities/lookup"), json!({ "email": [] })).await;
+    assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown_field.body);
+}
+
+#[tokio::test]
 async fn deactivated_identities_pass_no_check_and_bulk_create_follows_the_bulk_rules() {
     let p = Portal::new().await;
     let key = p.management_key().await;

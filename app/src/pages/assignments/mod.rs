@@ -7,6 +7,7 @@
 
 mod dialogs;
 pub mod query;
+pub mod import;
 pub mod upload;
 
 use std::collections::{BTreeMap, HashMap};

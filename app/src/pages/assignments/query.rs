@@ -177,7 +177,7 @@ mod tests {
     fn params(pairs: &[(&str, &str)]) -> ParamsMap {
         let mut map = ParamsMap::new();
         for (k, v) in pairs {
-            map.insert(*k, (*v).to_owned());
+            map.insert(k.to_string(), (*v).to_owned());
         }
         map
     }
