@@ -112,6 +112,31 @@ pub async fn post_bulk<B: Serialize, T: DeserializeOwned>(
     }
 }
 
+/// Runs `future` (a resource's loader) with the API it calls bound now, where the resource is
+/// created, rather than looked up at each `.await`.
+///
+/// On the server, a page's view can be built twice while it renders (a dry run, then the real
+/// one); the first copy's owner is disposed while its loaders may still be between two requests,
+/// and a loader that made several calls then found no API in context and resolved to an error.
+/// That error could be serialized for the browser while the HTML showed the data, and hydration
+/// broke. Binding the router and the page request up front makes every call of a loader see the
+/// same API as its first. In the browser this is the future itself.
+pub fn bound<F: std::future::Future>(future: F) -> impl std::future::Future<Output = F::Output> {
+    #[cfg(feature = "ssr")]
+    {
+        let binding = leptos::prelude::use_context::<ApiRouter>()
+            .map(|router| transport::Binding { router, incoming: leptos::prelude::use_context::<http::request::Parts>() });
+        async move {
+            match binding {
+                Some(binding) => transport::BOUND.scope(binding, future).await,
+                None => future.await,
+            }
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    future
+}
+
 /// The server's REST router, provided as Leptos context while a page renders on the server.
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
@@ -129,16 +154,29 @@ mod transport {
     /// Portal responses are small; this bounds what one in-process answer may make a render buffer.
     const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
+    /// The API a loader was bound to by [`super::bound`].
+    #[derive(Clone)]
+    pub(super) struct Binding {
+        pub router: ApiRouter,
+        pub incoming: Option<http::request::Parts>,
+    }
+
+    tokio::task_local! {
+        pub(super) static BOUND: Binding;
+    }
+
     pub(super) async fn send(
         method: &str,
         path: &str,
         json: Option<Vec<u8>>,
         idempotency_key: Option<&str>,
     ) -> Result<(u16, Vec<u8>), ApiError> {
-        let Some(ApiRouter(router)) = use_context::<ApiRouter>() else {
+        let binding = BOUND.try_with(Binding::clone).ok().or_else(|| {
+            use_context::<ApiRouter>().map(|router| Binding { router, incoming: use_context::<http::request::Parts>() })
+        });
+        let Some(Binding { router: ApiRouter(router), incoming }) = binding else {
             return Err(ApiError::new(500, "api_unavailable", "The page could not reach the API while rendering."));
         };
-        let incoming = use_context::<http::request::Parts>();
         let method = Method::from_bytes(method.as_bytes()).map_err(ApiError::network)?;
         let mut request = Request::builder().method(method).uri(path).header(header::ACCEPT, "application/json");
         if let Some(key) = idempotency_key {

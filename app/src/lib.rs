@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Canopy's shared crate: DTOs and validation used by browser and server, and the Leptos portal.
 //!
 //! The portal renders on the server (feature `ssr`) with its data, calling the REST API

@@ -47,7 +47,10 @@ pub fn Modal(
             if let Some(opener) = opener.take()
                 && let Ok(opener) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(opener)
             {
-                let _ = opener.focus();
+                // Once the dialog is gone: while a modal dialog is open the page behind it is
+                // inert and cannot take focus.
+                let opener = send_wrapper::SendWrapper::new(opener);
+                set_timeout(move || { let _ = opener.focus(); }, std::time::Duration::ZERO);
             }
         });
     }

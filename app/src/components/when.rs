@@ -15,7 +15,12 @@ impl LocalClock {
     /// Provides the clock to a page's components; it switches to local time once hydrated.
     pub fn provide() -> Self {
         let clock = LocalClock(RwSignal::new(false));
-        Effect::new(move |_| clock.0.set(true));
+        // After hydration, and after the hydration of every Suspense below (their resolved
+        // resources finish in microtasks): a timer runs after those, so no text is already local
+        // while the server's UTC text is still being hydrated.
+        Effect::new(move |_| {
+            set_timeout(move || clock.0.set(true), std::time::Duration::ZERO);
+        });
         provide_context(clock);
         clock
     }

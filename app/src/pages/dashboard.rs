@@ -21,7 +21,7 @@ use crate::{
 pub fn OverviewPage() -> impl IntoView {
     let scope = expect_context::<Memo<Scope>>();
     let environment: Resource<Result<EnvironmentResponse, ApiError>> =
-        Resource::new(move || scope.get(), |scope| async move { api::get(&scope.environment_api_path()).await });
+        Resource::new(move || scope.get(), |scope| api::bound(async move { api::get(&scope.environment_api_path()).await }));
 
     view! {
         <Transition fallback=PageSkeleton>

@@ -359,6 +359,10 @@ pub fn prepare(table: &Table, mapping: &Mapping, directory: &Directory, to_utc: 
                 && let Err(problems) = request.validate()
             {
                 for (field, message) in &problems.0 {
+                    if message == "effective_to must be after effective_from." {
+                        errors.push("“to” must be after “from”.".to_owned());
+                        continue;
+                    }
                     let name = match field.as_str() {
                         "effective_from" => "Effective from",
                         "effective_to" => "Effective to",
@@ -500,8 +504,7 @@ mod tests {
         );
         assert_eq!(rows[1].errors, vec!["No identity with the email nobody@acme.example.", "No node at the path “Acme / Nowhere”.", "No role named “owner”."]);
         assert_eq!(rows[2].errors, vec!["old@acme.example is deactivated."]);
-        assert_eq!(rows[3].errors.len(), 1, "{:?}", rows[3].errors);
-        assert!(rows[3].errors[0].starts_with("Effective to: "), "{:?}", rows[3].errors);
+        assert_eq!(rows[3].errors, vec!["“to” must be after “from”."]);
         assert!(rows[4].errors[0].starts_with("Effective from: "), "{:?}", rows[4].errors);
         assert_eq!(rows[5].errors, vec!["Repeats row 2."]);
     }

@@ -152,9 +152,9 @@ pub fn AssignmentsPage() -> impl IntoView {
     let state = Memo::new(move |_| query.with(TableQuery::from_params));
     LocalClock::provide();
 
-    let roles = Resource::new(move || scope.get(), load_roles);
+    let roles = Resource::new(move || scope.get(), |scope| api::bound(load_roles(scope)));
     let version = RwSignal::new(0u32);
-    let table = Resource::new(move || (scope.get(), state.get(), version.get()), |(scope, state, _)| load_table(scope, state));
+    let table = Resource::new(move || (scope.get(), state.get(), version.get()), |(scope, state, _)| api::bound(load_table(scope, state)));
     let ctx = AssignmentsContext {
         scope,
         state,
@@ -372,8 +372,13 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
         })
     };
 
+    // Inside a Transition: the chips name the role and node, which come from resources, and a
+    // resource read outside Suspense renders differently on the server and in the browser.
     let chips = move || {
         let s = state.get();
+        Suspend::new(async move {
+        let roles = if s.role.is_some() { ctx.roles.await.unwrap_or_default() } else { Vec::new() };
+        let filter_node = if s.node.is_some() { table.await.ok().and_then(|t| t.filter_node) } else { None };
         let mut chips: Vec<(String, &'static str, Box<dyn FnOnce(&mut TableQuery) + Send + Sync>)> = Vec::new();
         if !s.q.trim().is_empty() {
             chips.push((format!("“{}”", s.q.trim()), "Search", Box::new(|s| s.q.clear())));
@@ -382,20 +387,11 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
             chips.push((status_label(status).to_owned(), "Status", Box::new(|s| s.status = None)));
         }
         if let Some(role) = &s.role {
-            let name = ctx
-                .roles
-                .get()
-                .and_then(Result::ok)
-                .and_then(|roles| roles.into_iter().find(|r| &r.id == role).map(|r| r.name))
-                .unwrap_or_else(|| "Unknown role".to_owned());
+            let name = roles.into_iter().find(|r| &r.id == role).map(|r| r.name).unwrap_or_else(|| "Unknown role".to_owned());
             chips.push((name, "Role", Box::new(|s| s.role = None)));
         }
         if s.node.is_some() {
-            let name = table
-                .get()
-                .and_then(Result::ok)
-                .and_then(|t| t.filter_node.map(|n| n.path))
-                .unwrap_or_else(|| "Unknown node".to_owned());
+            let name = filter_node.map(|n| n.path).unwrap_or_else(|| "Unknown node".to_owned());
             chips.push((name, "Node", Box::new(|s| s.node = None)));
         }
         if chips.is_empty() {
@@ -450,6 +446,7 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
                 })}
             </div>
         })
+        })
     };
 
     view! {
@@ -502,7 +499,7 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
                     compact=true
                 />
             </div>
-            {chips}
+            <Transition fallback=|| ()>{chips}</Transition>
         </section>
     }
     .into_any()
@@ -1114,7 +1111,7 @@ fn Row(row: AssignmentRow, path: String, clock: LocalClock) -> impl IntoView {
             </td>
             <td class="px-3 py-3" data-testid="status"><StatusBadge status=detail.status/></td>
             <td class="px-3 py-3 text-xs text-zinc-800" title=window_title data-testid="window">{window}</td>
-            <td class="px-3 py-3 text-xs text-zinc-700 tabular-nums" title=move || date_time_label(&created, clock.is_local())>
+            <td class="whitespace-nowrap px-3 py-3 text-xs text-zinc-700 tabular-nums" title=move || date_time_label(&created, clock.is_local())>
                 {move || date_label(&created, clock.is_local())}
             </td>
             <td class="py-3 pl-3 pr-4">

@@ -308,7 +308,7 @@ fn Preview(loaded: Loaded) -> impl IntoView {
                 <p class="mt-2 text-xs text-zinc-600">{move || format!("Dates without a time zone are read in yours ({}).", zone_name(true))}</p>
             </fieldset>
         </section>
-        <Summary/>
+        {move || upload.outcome.with(Option::is_none).then(|| view! { <Summary/> })}
         <PreviewTable table=table.clone()/>
         <ResultPanel table/>
     }
@@ -431,11 +431,11 @@ fn PreviewTable(table: Arc<Table>) -> impl IntoView {
                 view! {
                     <tr class=if ok { "align-top" } else { "align-top bg-rose-50/40" } data-testid="preview-row">
                         <td class="px-3 py-2 text-xs tabular-nums text-zinc-600">{row.index + 2}</td>
-                        <td class="max-w-56 truncate px-3 py-2 text-sm text-zinc-900">{cell(Field::Identity)}</td>
-                        <td class="max-w-56 truncate px-3 py-2 text-sm text-zinc-800">{cell(Field::Node)}</td>
-                        <td class="px-3 py-2 text-sm text-zinc-800">{cell(Field::Role)}</td>
-                        <td class="whitespace-nowrap px-3 py-2 text-xs text-zinc-700">{cell(Field::From)}</td>
-                        <td class="whitespace-nowrap px-3 py-2 text-xs text-zinc-700">{cell(Field::To)}</td>
+                        <td class="truncate px-3 py-2 text-sm text-zinc-900" title=cell(Field::Identity)>{cell(Field::Identity)}</td>
+                        <td class="truncate px-3 py-2 text-sm text-zinc-800" title=cell(Field::Node)>{cell(Field::Node)}</td>
+                        <td class="truncate px-3 py-2 text-sm text-zinc-800" title=cell(Field::Role)>{cell(Field::Role)}</td>
+                        <td class="truncate px-3 py-2 text-xs text-zinc-700" title=cell(Field::From)>{cell(Field::From)}</td>
+                        <td class="truncate px-3 py-2 text-xs text-zinc-700" title=cell(Field::To)>{cell(Field::To)}</td>
                         <td class="px-3 py-2 text-sm">
                             {if ok {
                                 view! { <span class="inline-flex items-center gap-1 text-emerald-800"><Icon name=IconName::Check class="size-3.5"/>"Ready"</span> }.into_any()
@@ -447,7 +447,7 @@ fn PreviewTable(table: Arc<Table>) -> impl IntoView {
                 }
             })
             .collect_view();
-        Some(items)
+        Some(items.into_any())
     };
     let total = move || upload.rows.with(|r| r.as_ref().map_or(0, |r| r.len()));
     let hidden = move || {
@@ -455,8 +455,8 @@ fn PreviewTable(table: Arc<Table>) -> impl IntoView {
         let listed = if upload.only_errors.get() { problems } else { ready + problems };
         listed.saturating_sub(SHOWN)
     };
-    view! {
-        <Show when=move || { upload.outcome.with(Option::is_none) && total() > 0 }>
+    move || (upload.outcome.with(Option::is_none) && total() > 0).then(|| {
+        view! {
             <section class="mt-4 overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-xs" aria-labelledby="preview-title">
                 <div class="flex flex-wrap items-center justify-between gap-3 border-b border-zinc-100 px-4 py-3 sm:px-5">
                     <h2 id="preview-title" class="text-sm font-semibold text-zinc-900">"Preview"</h2>
@@ -466,8 +466,17 @@ fn PreviewTable(table: Arc<Table>) -> impl IntoView {
                     </label>
                 </div>
                 <div class="overflow-x-auto">
-                    <table class="min-w-full divide-y divide-zinc-100" data-testid="preview-table">
+                    <table class="w-full min-w-[48rem] table-fixed divide-y divide-zinc-100" data-testid="preview-table">
                         <caption class="sr-only">"Rows of the file and their problems"</caption>
+                        <colgroup>
+                            <col class="w-14"/>
+                            <col class="w-[20%]"/>
+                            <col class="w-[20%]"/>
+                            <col class="w-[11%]"/>
+                            <col class="w-[10%]"/>
+                            <col class="w-[10%]"/>
+                            <col/>
+                        </colgroup>
                         <thead class="bg-zinc-50 text-left text-xs font-medium text-zinc-600">
                             <tr>
                                 <th scope="col" class="px-3 py-2">"Row"</th>
@@ -486,9 +495,9 @@ fn PreviewTable(table: Arc<Table>) -> impl IntoView {
                     <p class="border-t border-zinc-100 px-4 py-2.5 text-xs text-zinc-600 sm:px-5">{format!("…and {} more rows, not shown. All of them are checked and uploaded.", grouped(hidden() as i64))}</p>
                 })}
             </section>
-        </Show>
-    }
-    .into_any()
+        }
+        .into_any()
+    })
 }
 
 /// What the upload did, the failed rows and their download.
@@ -736,7 +745,8 @@ fn send_rows(upload: Upload) {
             match api::post_bulk::<_, Value>(&path, &request, Some(&key)).await {
                 Ok(response) => {
                     succeeded += response.summary.succeeded;
-                    for result in response.results.iter().filter(|r| !r.is_success()) {
+                    // 424: a good row undone with its batch (atomic); not a row to fix.
+                    for result in response.results.iter().filter(|r| !r.is_success() && r.code != 424) {
                         if let Some((index, _)) = chunk.get(result.index) {
                             failures.push((*index, reason(result.code, result.error.as_ref())));
                         }
@@ -777,6 +787,8 @@ mod browser {
 
     #[cfg(feature = "hydrate")]
     fn read(upload: Upload, file: web_sys::File) {
+        use leptos::prelude::*;
+
         use super::Phase;
         let name = file.name();
         upload.phase.set(Phase::Reading);
