@@ -18,7 +18,8 @@
 //!    TCP connection to `axum::serve` in this process (as `canopy serve` does it). In the same
 //!    run, the same rows go in as a plain multi-row INSERT (same columns, 3,333 rows a statement
 //!    like the store, one transaction) through a separate pool, and the store calls the endpoint
-//!    makes are timed on their own (look-ups, duplicate check, the write with its audit rows),
+//!    makes are timed on their own (look-ups, the write with its audit rows, and the duplicate
+//!    check it makes only when the write's unique constraint refuses a row),
 //!    and the plans of its two large reads printed. Rows written by a run are deleted before
 //!    the next, so every run starts from the dataset.
 //! 3. The app-wide list: `GET /api/v1/assignments` with `take=20`, each sort (`name`, `role`,
@@ -134,6 +135,8 @@ struct Args {
     min_samples: usize,
     case_budget: Duration,
     deep_page: u32,
+    /// Measure bulk-create only (no index build, list cases or list statements).
+    skip_list: bool,
     out: PathBuf,
 }
 
@@ -151,6 +154,7 @@ cargo bench -p server --bench assignments -- [options]
   --min-samples N                  fewest requests per list case, whatever the budget (default 10)
   --case-budget SECONDS            stop a list case early after this long (default 60)
   --deep-page N                    the deep page (default 2000)
+  --skip-list                      bulk-create only: no list phase (faster when iterating on writes)
   --out PATH                       JSON results (default $CARGO_TARGET_DIR/bench-assignments.json)";
 
 fn parse_args() -> BenchResult<Args> {
@@ -170,12 +174,17 @@ fn parse_args() -> BenchResult<Args> {
         min_samples: 10,
         case_budget: Duration::from_secs(60),
         deep_page: 2_000,
+        skip_list: false,
         out: default_out,
     };
     let mut raw = std::env::args().skip(1).peekable();
     while let Some(arg) = raw.next() {
         // `cargo bench` passes `--bench` to every bench target.
         if arg == "--bench" {
+            continue;
+        }
+        if arg == "--skip-list" {
+            args.skip_list = true;
             continue;
         }
         if arg == "--help" || arg == "-h" {
@@ -538,7 +547,8 @@ macro_rules! on_pool {
 impl Db {
     async fn open(kind: BackendKind, url: &str) -> BenchResult<Self> {
         Ok(match kind {
-            // The store's own settings, so the plain INSERT pays for the same foreign-key checks.
+            // The store's own settings, so the plain INSERT pays for the same foreign-key checks
+            // and, like the store's writes, leaves checkpoints to the background.
             BackendKind::Sqlite => Db::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(2)
@@ -547,7 +557,10 @@ impl Db {
                             .journal_mode(SqliteJournalMode::Wal)
                             .synchronous(SqliteSynchronous::Normal)
                             .busy_timeout(Duration::from_secs(30))
-                            .foreign_keys(true),
+                            .foreign_keys(true)
+                            .pragma("cache_size", "-32768")
+                            .pragma("temp_store", "memory")
+                            .pragma("wal_autocheckpoint", "0"),
                     )
                     .await?,
             ),
@@ -557,6 +570,17 @@ impl Db {
 
     async fn execute(&self, sql: String) -> BenchResult<u64> {
         Ok(on_pool!(self, pool, DB => sqlx::raw_sql(AssertSqlSafe(sql)).execute(pool).await?.rows_affected()))
+    }
+
+    /// Deletes what a bulk run wrote and, on SQLite, copies the WAL into the database file, so
+    /// that every timed write starts from a checkpointed WAL (as after the store's background
+    /// checkpointer has caught up).
+    async fn clean_up(&self, sql: &str) -> BenchResult<u64> {
+        let deleted = self.execute(sql.to_owned()).await?;
+        if self.kind() == BackendKind::Sqlite {
+            self.execute("PRAGMA wal_checkpoint(PASSIVE)".into()).await?;
+        }
+        Ok(deleted)
     }
 
     async fn scalar(&self, sql: String) -> BenchResult<i64> {
@@ -846,7 +870,7 @@ async fn bench_bulk(
             return Err(format!("bulk-create answered {}: {}", response.status, String::from_utf8_lossy(&response.body[..response.body.len().min(600)])).into());
         }
         let http = ms(response.elapsed);
-        let deleted = db.execute(clean_up.clone()).await?;
+        let deleted = db.clean_up(&clean_up).await?;
         if deleted != args.bulk_size as u64 {
             return Err(format!("clean-up removed {deleted} rows, expected {}", args.bulk_size).into());
         }
@@ -869,14 +893,14 @@ async fn bench_bulk(
             })
             .collect();
         let plain = ms(db.plain_insert(&rows).await?);
-        db.execute(clean_up.clone()).await?;
+        db.clean_up(&clean_up).await?;
 
         // 3. The store calls bulk-create makes, on their own.
         let started = Instant::now();
         let unique: HashSet<&str> = rows.iter().map(|row| row.identity_id.as_str()).collect();
         let unique: Vec<&str> = unique.into_iter().collect();
-        store.identities_by_ids(&dataset.application.id, &unique).await?;
-        store.nodes(&environment_id).await?;
+        store.identity_statuses(&dataset.application.id, &unique).await?;
+        store.node_ids(&environment_id).await?;
         store.roles(&environment_id).await?;
         let lookups = ms(started.elapsed());
         let triple_refs: Vec<(&str, &str, &str)> =
@@ -916,7 +940,7 @@ async fn bench_bulk(
         let started = Instant::now();
         store.write_assignments(&write).await?;
         let write_ms = ms(started.elapsed());
-        db.execute(clean_up.clone()).await?;
+        db.clean_up(&clean_up).await?;
 
         let label = if run == 0 { "warm-up".to_owned() } else { format!("run {run}") };
         eprintln!(
@@ -930,12 +954,12 @@ async fn bench_bulk(
     Ok((runs, request_bytes, response_bytes, plans))
 }
 
-/// The plans of bulk-create's two big reads, as the store issues them: `identities_by_ids`
+/// The plans of bulk-create's two big reads, as the store issues them: `identity_statuses`
 /// (5,000 ids a statement) and `existing_triples` (1,666 triples a statement).
 async fn bulk_read_plans(dataset: &mut Dataset, db: &Db, rng: &mut Rng) -> BenchResult<Vec<(String, Vec<String>)>> {
     let triples = fresh_triples(dataset, rng, 1_666);
     let mut identities = Stmt::default();
-    identities.push("SELECT * FROM identities WHERE application_id = ").bind_text(&dataset.application.id).push(" AND id IN (");
+    identities.push("SELECT id, application_id, status FROM identities WHERE id IN (");
     for index in 0..5_000 {
         if index > 0 {
             identities.push(", ");
@@ -963,7 +987,7 @@ async fn bulk_read_plans(dataset: &mut Dataset, db: &Db, rng: &mut Rng) -> Bench
             .collect()
     };
     Ok(vec![
-        ("identities_by_ids, 5,000 ids".to_owned(), short(db.plan(&identities).await?)),
+        ("identity_statuses, 5,000 ids".to_owned(), short(db.plan(&identities).await?)),
         ("existing_triples, 1,666 triples".to_owned(), short(db.plan(&existing).await?)),
     ])
 }
@@ -1319,26 +1343,10 @@ async fn measure(kind: BackendKind, url: &str, scratch: &Scratch, args: &Args) -
 
     eprintln!("[{}] bulk-create ...", kind.name());
     let (bulk, request_bytes, response_bytes, bulk_plans) = bench_bulk(&mut dataset, store.as_ref(), &db, &mut client, args).await?;
-    // The bulk runs wrote (and removed) rows, so the in-memory index is stale: the server would
-    // answer from SQL while it rebuilds in the background. Build it now, as a quiet server has.
-    let started = Instant::now();
-    let index = state.index.rebuild(&dataset.environment.id, &dataset.application.id).await.ok_or("the index did not build")?;
-    eprintln!("[{}] in-memory index of {} assignments built in {:.1} s", kind.name(), index.assignment_count(), started.elapsed().as_secs_f64());
-    drop(index);
-    eprintln!("[{}] app-wide list ...", kind.name());
-    let cases = bench_list(&dataset, &mut client, args).await?;
-    eprintln!("[{}] list statements on their own, and their plans ...", kind.name());
-    let anatomy = list_anatomy(kind, &dataset, &db, args).await?;
-    // The server never runs ANALYZE on SQLite, so the planner has no statistics above. What
-    // would statistics change? The same statements again after an ANALYZE.
-    let analyzed = if kind == BackendKind::Sqlite {
-        eprintln!("[{}] ANALYZE, then the list statements again ...", kind.name());
-        let started = Instant::now();
-        db.execute("ANALYZE".into()).await?;
-        let took = started.elapsed();
-        Some((took, list_anatomy(kind, &dataset, &db, args).await?))
+    let (cases, anatomy, analyzed) = if args.skip_list {
+        (Vec::new(), Vec::new(), None)
     } else {
-        None
+        list_phase(kind, &dataset, &state, &db, &mut client, args).await?
     };
     let load = load_average();
 
@@ -1349,6 +1357,40 @@ async fn measure(kind: BackendKind, url: &str, scratch: &Scratch, args: &Args) -
     let measured =
         Measured { stored, database_bytes, settle, settle_note, bulk, request_bytes, response_bytes, bulk_plans, cases, anatomy, analyzed, load };
     Ok(report(kind, args, &dataset, &measured))
+}
+
+/// The in-memory index build, the list cases, and the list statements on their own (and, on
+/// SQLite, again after ANALYZE).
+async fn list_phase(
+    kind: BackendKind,
+    dataset: &Dataset,
+    state: &AppState,
+    db: &Db,
+    client: &mut Client,
+    args: &Args,
+) -> BenchResult<(Vec<Case>, Vec<Anatomy>, Option<(Duration, Vec<Anatomy>)>)> {
+    // The bulk runs wrote (and removed) rows, so the in-memory index is stale: the server would
+    // answer from SQL while it rebuilds in the background. Build it now, as a quiet server has.
+    let started = Instant::now();
+    let index = state.index.rebuild(&dataset.environment.id, &dataset.application.id).await.ok_or("the index did not build")?;
+    eprintln!("[{}] in-memory index of {} assignments built in {:.1} s", kind.name(), index.assignment_count(), started.elapsed().as_secs_f64());
+    drop(index);
+    eprintln!("[{}] app-wide list ...", kind.name());
+    let cases = bench_list(dataset, client, args).await?;
+    eprintln!("[{}] list statements on their own, and their plans ...", kind.name());
+    let anatomy = list_anatomy(kind, dataset, db, args).await?;
+    // The server never runs ANALYZE on SQLite, so the planner has no statistics above. What
+    // would statistics change? The same statements again after an ANALYZE.
+    let analyzed = if kind == BackendKind::Sqlite {
+        eprintln!("[{}] ANALYZE, then the list statements again ...", kind.name());
+        let started = Instant::now();
+        db.execute("ANALYZE".into()).await?;
+        let took = started.elapsed();
+        Some((took, list_anatomy(kind, dataset, db, args).await?))
+    } else {
+        None
+    };
+    Ok((cases, anatomy, analyzed))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1472,7 +1514,7 @@ fn report(kind: BackendKind, args: &Args, dataset: &Dataset, measured: &Measured
     line("HTTP bulk-create, end to end", http);
     line("plain multi-row INSERT of the same rows", plain);
     line("  store: look-ups (identities, nodes, roles)", lookups);
-    line("  store: duplicate check (existing_triples)", existing);
+    line("  store: duplicate check (after a conflict only)", existing);
     line("  store: write_assignments (rows + audit)", write);
     println!("  {:<44} {:>9.2} {:>9.2} {:>9.2}", "ratio HTTP / plain INSERT", ratios[0], ratio, ratios[ratios.len() - 1]);
     let latency_goal = (kind == BackendKind::Sqlite).then_some(http.1 <= 250.0);

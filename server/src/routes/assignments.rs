@@ -27,12 +27,12 @@ use crate::{
     extract::{AppJson, AppQuery, RequestId},
     ids::new_id,
     service::{
-        assignments::{self, BulkOptions, BulkPlan, ListTarget},
+        assignments::{self, BulkOptions, BulkPlan, ListTarget, StoredDuplicates},
         audit::{Actor, AuditContext},
         tenancy::{self, EnvironmentScope},
     },
     state::AppState,
-    store::IdempotencyRecord,
+    store::{IdempotencyRecord, StoreError},
 };
 
 /// Who is calling, and in which environment.
@@ -230,8 +230,9 @@ async fn bulk_create<C: EnvironmentCaller>(
     let context = context(&caller, request_id);
     let options = options(query);
     let hash = request_hash("bulk-create", &query, &body)?;
-    idempotent(&state, &caller, "assignments.bulk-create", &headers, hash, options, async {
-        assignments::plan_bulk_create(state.store.as_ref(), caller.scope(), &context, body.assignments, options).await
+    let (store, scope, context, items) = (state.store.as_ref(), caller.scope(), &context, &body.assignments);
+    idempotent(&state, &caller, "assignments.bulk-create", &headers, hash, options, |duplicates| {
+        assignments::plan_bulk_create(store, scope, context, items, options, duplicates)
     })
     .await
 }
@@ -247,8 +248,9 @@ async fn bulk_remove<C: EnvironmentCaller>(
     let context = context(&caller, request_id);
     let options = options(query);
     let hash = request_hash("bulk-remove", &query, &body)?;
-    idempotent(&state, &caller, "assignments.bulk-remove", &headers, hash, options, async {
-        assignments::plan_bulk_remove(state.store.as_ref(), caller.scope(), &context, body.ids, options).await
+    let (store, scope, context, ids) = (state.store.as_ref(), caller.scope(), &context, &body.ids);
+    idempotent(&state, &caller, "assignments.bulk-remove", &headers, hash, options, |_| {
+        assignments::plan_bulk_remove(store, scope, context, ids, options)
     })
     .await
 }
@@ -264,8 +266,9 @@ async fn bulk_change_role<C: EnvironmentCaller>(
     let context = context(&caller, request_id);
     let options = options(query);
     let hash = request_hash("bulk-change-role", &query, &body)?;
-    idempotent(&state, &caller, "assignments.bulk-change-role", &headers, hash, options, async {
-        assignments::plan_bulk_change_role(state.store.as_ref(), caller.scope(), &context, body, options).await
+    let (store, scope, context, request) = (state.store.as_ref(), caller.scope(), &context, &body);
+    idempotent(&state, &caller, "assignments.bulk-change-role", &headers, hash, options, |_| {
+        assignments::plan_bulk_change_role(store, scope, context, request, options)
     })
     .await
 }
@@ -290,14 +293,18 @@ const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 /// the same key with another request is a 422. The first response is stored in the write's own
 /// transaction, so a response is recorded exactly when its writes are. Dry runs and batches
 /// that wrote nothing are not recorded: retrying them is harmless.
-async fn idempotent<C: EnvironmentCaller>(
+///
+/// `plan` is called once with [`StoredDuplicates::Constraint`], and once more with
+/// [`StoredDuplicates::Query`] only when that plan was [unchecked](BulkPlan::unchecked) and its
+/// write was refused by a unique constraint (nothing was written: the transaction rolled back).
+async fn idempotent<C: EnvironmentCaller, F: Future<Output = AppResult<BulkPlan>>>(
     state: &AppState,
     caller: &C,
     endpoint: &str,
     headers: &HeaderMap,
     request_hash: String,
     options: BulkOptions,
-    plan: impl Future<Output = AppResult<BulkPlan>>,
+    mut plan: impl FnMut(StoredDuplicates) -> F,
 ) -> AppResult<Response> {
     let key = match headers.get(IDEMPOTENCY_HEADER) {
         None => None,
@@ -332,23 +339,32 @@ async fn idempotent<C: EnvironmentCaller>(
         return Ok(response);
     }
 
-    let mut plan = plan.await?;
-    let body = serde_json::to_string(&plan.body).map_err(AppError::internal)?;
-    if plan.writes_anything() {
-        if let Some(key) = key.filter(|_| !options.dry_run) {
-            plan.write.idempotency = Some(IdempotencyRecord {
-                id: new_id(),
-                scope,
-                key,
-                request_hash,
-                status_code: i32::from(plan.status.as_u16()),
-                response_body: body.clone(),
-                created_at: Timestamp::now().as_millis(),
-            });
+    let mut duplicates = StoredDuplicates::Constraint;
+    loop {
+        let mut plan = plan(duplicates).await?;
+        let body = serde_json::to_string(&plan.body).map_err(AppError::internal)?;
+        if plan.writes_anything() {
+            if let Some(key) = key.clone().filter(|_| !options.dry_run) {
+                plan.write.idempotency = Some(IdempotencyRecord {
+                    id: new_id(),
+                    scope: scope.clone(),
+                    key,
+                    request_hash: request_hash.clone(),
+                    status_code: i32::from(plan.status.as_u16()),
+                    response_body: body.clone(),
+                    created_at: Timestamp::now().as_millis(),
+                });
+            }
+            match state.store.write_assignments(&plan.write).await {
+                Err(StoreError::Conflict) if plan.unchecked => {
+                    duplicates = StoredDuplicates::Query;
+                    continue;
+                }
+                result => result?,
+            }
         }
-        state.store.write_assignments(&plan.write).await?;
+        return Ok(json_response(plan.status, body));
     }
-    Ok(json_response(plan.status, body))
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {

@@ -287,28 +287,17 @@ impl From<ItemError> for AppError {
 
 /// The environment's roles and the identities and nodes a request mentions, loaded once.
 struct Lookups {
-    identities: HashMap<String, crate::store::Identity>,
-    nodes: HashMap<String, Node>,
+    /// Status (`active` / `inactive`) of each mentioned identity of the application.
+    identities: HashMap<String, String>,
+    nodes: HashSet<String>,
     roles: HashMap<String, Role>,
 }
 
 impl Lookups {
     async fn load(store: &dyn Store, scope: &EnvironmentScope, identity_ids: &[&str], node_ids: &[&str]) -> AppResult<Self> {
-        let identities = unique(identity_ids);
-        let identities = store
-            .identities_by_ids(&scope.application.id, &identities)
-            .await?
-            .into_iter()
-            .map(|identity| (identity.id.clone(), identity))
-            .collect();
+        let identities = store.identity_statuses(&scope.application.id, &unique(identity_ids)).await?.into_iter().collect();
         let wanted: HashSet<&str> = node_ids.iter().copied().collect();
-        let nodes = store
-            .nodes(&scope.environment.id)
-            .await?
-            .into_iter()
-            .filter(|node| wanted.contains(node.id.as_str()))
-            .map(|node| (node.id.clone(), node))
-            .collect();
+        let nodes = store.node_ids(&scope.environment.id).await?.into_iter().filter(|id| wanted.contains(id.as_str())).collect();
         let roles = store.roles(&scope.environment.id).await?.into_iter().map(|role| (role.id.clone(), role)).collect();
         Ok(Self { identities, nodes, roles })
     }
@@ -323,11 +312,11 @@ impl Lookups {
     }
 
     fn check(&self, item: &CreateAssignmentRequest) -> Result<(), ItemError> {
-        let identity = self
+        let status = self
             .identities
             .get(&item.identity_id)
             .ok_or_else(|| ItemError::not_found("identity", "identity_id", &item.identity_id))?;
-        if identity.status != "active" {
+        if status != "active" {
             return Err(ItemError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "identity_inactive",
@@ -335,7 +324,7 @@ impl Lookups {
             )
             .detail("identity_id", item.identity_id.as_str()));
         }
-        if !self.nodes.contains_key(&item.node_id) {
+        if !self.nodes.contains(&item.node_id) {
             return Err(ItemError::not_found("node", "node_id", &item.node_id));
         }
         self.assignable_role(&item.role_id)?;
@@ -358,6 +347,22 @@ pub struct BulkPlan {
     pub status: StatusCode,
     pub body: BulkResponse<AssignmentResponse>,
     pub write: AssignmentWrite,
+    /// The plan did not look for stored duplicates ([`StoredDuplicates::Constraint`]): if the
+    /// write fails on a unique constraint, plan again with [`StoredDuplicates::Query`].
+    pub unchecked: bool,
+}
+
+/// How `bulk-create` finds items whose (identity, node, role) is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredDuplicates {
+    /// Look them up before planning: every such item gets its own 409.
+    Query,
+    /// Skip the look-up and let the write's unique constraint refuse them. The look-up probes
+    /// the same (identity, node, role) index the INSERT probes anyway, so in the usual case,
+    /// no duplicates, this does that work once instead of twice; when the constraint does
+    /// refuse, the transaction rolls back and the caller plans again with `Query`, so the
+    /// answer is the same as if the look-up had run. Dry runs always use `Query`.
+    Constraint,
 }
 
 impl BulkPlan {
@@ -418,7 +423,7 @@ fn finish(
     if rolled_back || options.dry_run {
         write = AssignmentWrite::default();
     }
-    BulkPlan { status, body: BulkResponse::new(results), write }
+    BulkPlan { status, body: BulkResponse::new(results), write, unchecked: false }
 }
 
 /// `bulk-create` (seed page). Items arrive as raw JSON so that one malformed item is that
@@ -427,9 +432,11 @@ pub async fn plan_bulk_create(
     store: &dyn Store,
     scope: &EnvironmentScope,
     context: &AuditContext,
-    items: Vec<Value>,
+    items: &[Value],
     options: BulkOptions,
+    duplicates: StoredDuplicates,
 ) -> AppResult<BulkPlan> {
+    let duplicates = if options.dry_run { StoredDuplicates::Query } else { duplicates };
     check_batch_size(items.len(), "assignments")?;
 
     // 1. Shape and field rules, item by item.
@@ -456,12 +463,17 @@ pub async fn plan_bulk_create(
         .into_iter()
         .map(|item| item.and_then(|(item, window)| lookups.check(&item).map(|()| (item, window))))
         .collect();
-    let triples: Vec<(&str, &str, &str)> = checked
-        .iter()
-        .filter_map(|item| item.as_ref().ok())
-        .map(|(item, _)| (item.identity_id.as_str(), item.node_id.as_str(), item.role_id.as_str()))
-        .collect();
-    let existing: HashSet<(String, String, String)> = store.existing_triples(&unique_triples(&triples)).await?.into_iter().collect();
+    let existing: HashSet<(String, String, String)> = match duplicates {
+        StoredDuplicates::Constraint => HashSet::new(),
+        StoredDuplicates::Query => {
+            let triples: Vec<(&str, &str, &str)> = checked
+                .iter()
+                .filter_map(|item| item.as_ref().ok())
+                .map(|(item, _)| (item.identity_id.as_str(), item.node_id.as_str(), item.role_id.as_str()))
+                .collect();
+            store.existing_triples(&unique_triples(&triples)).await?.into_iter().collect()
+        }
+    };
 
     // 3. Duplicates (stored or earlier in the request), then the rows to insert.
     let now = Timestamp::now().as_millis();
@@ -499,7 +511,9 @@ pub async fn plan_bulk_create(
         };
         outcomes.push(outcome.map_err(|error| (error, items[index].clone())));
     }
-    Ok(finish(outcomes, |index| items[index].clone(), options, write, StatusCode::CREATED))
+    let mut plan = finish(outcomes, |index| items[index].clone(), options, write, StatusCode::CREATED);
+    plan.unchecked = duplicates == StoredDuplicates::Constraint;
+    Ok(plan)
 }
 
 fn unique_triples<'a>(triples: &[(&'a str, &'a str, &'a str)]) -> Vec<(&'a str, &'a str, &'a str)> {
@@ -516,7 +530,8 @@ pub async fn create(
 ) -> AppResult<AssignmentResponse> {
     request.validate()?;
     let raw = serde_json::to_value(&request).map_err(AppError::internal)?;
-    let plan = plan_bulk_create(store, scope, context, vec![raw], BulkOptions { mode: BulkMode::Atomic, dry_run: false }).await?;
+    let options = BulkOptions { mode: BulkMode::Atomic, dry_run: false };
+    let plan = plan_bulk_create(store, scope, context, &[raw], options, StoredDuplicates::Query).await?;
     let result = plan.body.results.into_iter().next().ok_or_else(|| AppError::internal("empty plan"))?;
     match (result.data, result.error) {
         (Some(data), _) => {
@@ -620,11 +635,11 @@ pub async fn plan_bulk_remove(
     store: &dyn Store,
     scope: &EnvironmentScope,
     context: &AuditContext,
-    ids: Vec<String>,
+    ids: &[String],
     options: BulkOptions,
 ) -> AppResult<BulkPlan> {
     check_batch_size(ids.len(), "ids")?;
-    let resolved = resolve_ids(store, scope, &ids).await?;
+    let resolved = resolve_ids(store, scope, ids).await?;
     let mut write = AssignmentWrite::default();
     let outcomes = resolved
         .into_iter()
@@ -648,7 +663,7 @@ pub async fn plan_bulk_change_role(
     store: &dyn Store,
     scope: &EnvironmentScope,
     context: &AuditContext,
-    request: BulkChangeRoleRequest,
+    request: &BulkChangeRoleRequest,
     options: BulkOptions,
 ) -> AppResult<BulkPlan> {
     request.validate()?;

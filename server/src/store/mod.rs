@@ -554,6 +554,11 @@ pub trait Store: Send + Sync + 'static {
     async fn identity_by_id(&self, application_id: &str, id: &str) -> StoreResult<Option<Identity>>;
     /// Those of `ids` that exist in the application.
     async fn identities_by_ids(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<Identity>>;
+    /// `(id, status)` of those of `ids` that exist in the application: what a bulk write needs
+    /// to know about 10,000 identities, without reading and decoding whole rows.
+    async fn identity_statuses(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<(String, String)>>;
+    /// The ids of the environment's nodes.
+    async fn node_ids(&self, environment_id: &str) -> StoreResult<Vec<String>>;
     async fn node_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Node>>;
     async fn role_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Role>>;
 

@@ -863,6 +863,30 @@ macro_rules! impl_store {
                 Ok(found)
             }
 
+            #[tracing::instrument(skip_all, fields(ids = ids.len()))]
+            async fn identity_statuses(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<(String, String)>> {
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                    // By primary key, as identities_by_ids; the tenant is checked on the rows found.
+                    let mut builder = QueryBuilder::<$db>::new("SELECT id, application_id, status FROM identities WHERE id IN");
+                    push_in_list(&mut builder, chunk);
+                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                    for row in &rows {
+                        let application: &str = row.try_get(1)?;
+                        if application == application_id {
+                            found.push((row.try_get(0)?, row.try_get(2)?));
+                        }
+                    }
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(skip_all)]
+            async fn node_ids(&self, environment_id: &str) -> StoreResult<Vec<String>> {
+                let rows = sqlx::query("SELECT id FROM nodes WHERE environment_id = $1").bind(environment_id).fetch_all(&self.pool).await.map_err(map_db_error)?;
+                Ok(rows.iter().map(|row| row.try_get(0)).collect::<sqlx::Result<_>>()?)
+            }
+
             #[tracing::instrument(skip_all)]
             async fn node_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Node>> {
                 let row = sqlx::query("SELECT * FROM nodes WHERE environment_id = $1 AND id = $2")

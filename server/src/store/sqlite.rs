@@ -1,19 +1,35 @@
 //! SQLite: the embedded default. WAL (readers never wait for the writer), a busy timeout instead
 //! of immediate `SQLITE_BUSY`, foreign keys on.
+//!
+//! Checkpoints run in the background, not in the request that commits. By default SQLite makes
+//! the connection whose commit takes the WAL past 1,000 pages copy the whole WAL into the
+//! database file and fsync it before `COMMIT` returns; a 10,000-row bulk write dirties thousands
+//! of pages of the assignment indexes, so that request would pay for copying all of them. Pool
+//! connections therefore run with `wal_autocheckpoint=0`, and [`Checkpointer`] checkpoints from
+//! its own connection shortly after writes (PASSIVE: it never blocks readers or the writer) and
+//! truncates a WAL grown past [`WAL_KEEP_BYTES`] once writes have paused.
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::atomic::AtomicU64, time::Duration};
 
 use sqlx::{
-    Sqlite,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+    ConnectOptions, Sqlite,
+    sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
 };
 
 use super::{StoreError, StoreResult};
 
+/// How often the checkpointer looks at the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// A WAL file larger than this is truncated once no write has happened for [`TRUNCATE_AFTER_IDLE`]
+/// (SQLite otherwise keeps it at its largest size and reuses it).
+const WAL_KEEP_BYTES: u64 = 64 * 1024 * 1024;
+const TRUNCATE_AFTER_IDLE: Duration = Duration::from_secs(10);
+
 pub struct SqliteStore {
     pool: SqlitePool,
     /// Bumped around every write; see [`super::Store::generation`].
-    generation: std::sync::atomic::AtomicU64,
+    generation: AtomicU64,
+    _checkpointer: Checkpointer,
 }
 
 impl SqliteStore {
@@ -22,6 +38,8 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL syncs at checkpoints only: a commit survives a crash of the
+            // process, and the last commits before a power loss may roll back (never corrupt).
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
@@ -29,23 +47,96 @@ impl SqliteStore {
             // table of a million rows touch pages of six B-trees at random, and a cache that
             // holds their upper levels avoids re-reading them from the file for every row.
             .pragma("cache_size", "-32768")
-            .pragma("temp_store", "memory");
-        let file = options.get_filename();
+            .pragma("temp_store", "memory")
+            // Checkpoints are the background checkpointer's job (see the module comment).
+            .pragma("wal_autocheckpoint", "0");
+        let file = options.get_filename().to_path_buf();
         if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|err| StoreError::Config(format!("cannot create {}: {err}", dir.display())))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
-        Ok(Self { pool, generation: std::sync::atomic::AtomicU64::new(0) })
+        // Its own connection, so it never waits for (or holds) a pooled one. A short busy
+        // timeout: a TRUNCATE that would have to wait is simply tried again later.
+        let connection = options.busy_timeout(Duration::from_millis(50)).connect().await?;
+        let checkpointer = Checkpointer::start(connection, file);
+        Ok(Self { pool, generation: AtomicU64::new(0), _checkpointer: checkpointer })
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {
         sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?;
         Ok(())
     }
+}
+
+/// The background task that checkpoints the WAL; stopped (and its connection closed) when the
+/// store is dropped.
+struct Checkpointer {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(mut connection: SqliteConnection, file: std::path::PathBuf) -> Self {
+        let mut wal = file.into_os_string();
+        wal.push("-wal");
+        let wal = std::path::PathBuf::from(wal);
+        let task = tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(CHECKPOINT_EVERY);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // (frames in the WAL, frames checkpointed) at the last look, and when they last changed.
+            let mut last = (-1i64, -1i64);
+            let mut quiet_since = tokio::time::Instant::now();
+            loop {
+                ticker.tick().await;
+                let state = match checkpoint(&mut connection, "PASSIVE").await {
+                    Ok(state) => state,
+                    Err(err) => {
+                        tracing::warn!(%err, "WAL checkpoint failed");
+                        continue;
+                    }
+                };
+                if state != last {
+                    last = state;
+                    quiet_since = tokio::time::Instant::now();
+                    continue;
+                }
+                let fully_copied = state.0 == state.1;
+                let large = std::fs::metadata(&wal).map(|m| m.len() > WAL_KEEP_BYTES).unwrap_or(false);
+                if fully_copied && large && quiet_since.elapsed() >= TRUNCATE_AFTER_IDLE {
+                    // Everything is already in the database file: this only resets and shrinks the WAL.
+                    match checkpoint(&mut connection, "TRUNCATE").await {
+                        Ok(state) => last = state,
+                        Err(err) => tracing::debug!(%err, "WAL truncation postponed"),
+                    }
+                }
+            }
+        });
+        Self { task }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Runs one checkpoint; `(frames in the WAL, frames checkpointed)`.
+async fn checkpoint(connection: &mut SqliteConnection, mode: &str) -> sqlx::Result<(i64, i64)> {
+    let sql = match mode {
+        "TRUNCATE" => "PRAGMA wal_checkpoint(TRUNCATE)",
+        _ => "PRAGMA wal_checkpoint(PASSIVE)",
+    };
+    use sqlx::Row;
+    let row = sqlx::query(sql).fetch_one(&mut *connection).await?;
+    let busy: i64 = row.try_get(0)?;
+    if busy != 0 && mode == "TRUNCATE" {
+        return Err(sqlx::Error::Protocol("the WAL is in use".into()));
+    }
+    Ok((row.try_get(1)?, row.try_get(2)?))
 }
 
 // `BEGIN IMMEDIATE`: a write transaction takes the write lock up front, so with several pooled

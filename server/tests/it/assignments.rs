@@ -650,6 +650,42 @@ async fn bulk_create_partial_commits_the_valid_items_with_207() {
     }
 }
 
+/// bulk-create leaves stored duplicates to the write's unique constraint and plans again when it
+/// refuses one: the answer (and the idempotency record) must be what the look-up would give.
+#[tokio::test]
+async fn bulk_create_reports_stored_duplicates_per_item_in_both_modes() {
+    let demo = Demo::new().await;
+    let people = demo.fresh_identities(3, "active").await;
+    let (node, viewer) = (demo.node(1).id.clone(), demo.role("viewer").id.clone());
+    let stored = demo.post(&format!("{PROD}/assignments"), json!({ "identity_id": people[1].id, "node_id": node, "role_id": viewer })).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    let batch = items(&people, &node, &viewer);
+
+    let before = demo.store().counts().await.unwrap();
+    let atomic = demo.post(&format!("{PROD}/assignments/bulk-create"), json!({ "assignments": batch })).await;
+    assert_eq!(atomic.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", atomic.body);
+    let codes: Vec<(i64, &str)> =
+        atomic.body["results"].as_array().unwrap().iter().map(|r| (r["code"].as_i64().unwrap(), r["error"]["code"].as_str().unwrap())).collect();
+    assert_eq!(codes, vec![(424, "batch_rolled_back"), (409, "assignment_exists"), (424, "batch_rolled_back")]);
+    assert_eq!(atomic.body["results"][1]["error"]["details"]["identity_id"], people[1].id.as_str());
+    assert_eq!(demo.store().counts().await.unwrap(), before, "nothing written, audit log included");
+
+    let auth = format!("Bearer {}", demo.token);
+    let headers = [("authorization", auth.as_str()), ("content-type", "application/json"), ("idempotency-key", "dup-partial")];
+    let path = format!("{PROD}/assignments/bulk-create?mode=partial");
+    let partial = demo.app.request_with(Method::POST, &path, &headers, Some(json!({ "assignments": batch }))).await;
+    assert_eq!(partial.status, StatusCode::MULTI_STATUS, "{}", partial.body);
+    assert_eq!(partial.body["summary"], json!({ "total": 3, "succeeded": 2, "failed": 1 }));
+    assert_eq!(partial.body["results"][1]["error"]["code"], "assignment_exists");
+    let after = demo.store().counts().await.unwrap();
+    assert_eq!(after.assignments, before.assignments + 2);
+    assert_eq!(after.audit_events, before.audit_events + 2);
+    let replay = demo.app.request_with(Method::POST, &path, &headers, Some(json!({ "assignments": batch }))).await;
+    assert_eq!(replay.status, StatusCode::MULTI_STATUS);
+    assert_eq!(replay.body, partial.body, "the recorded response is the one that was sent");
+    assert_eq!(demo.store().counts().await.unwrap(), after);
+}
+
 #[tokio::test]
 async fn bulk_dry_run_reports_without_writing() {
     let demo = Demo::new().await;
