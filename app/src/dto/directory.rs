@@ -202,10 +202,10 @@ pub fn check_permission_key(field: &str, key: &str, errors: &mut FieldErrors) {
             check_identifier(field, resource, &mut inner);
             check_identifier(field, action, &mut inner);
             if !inner.is_empty() {
-                errors.add(field, format!("{key:?} is not a permission key like invoices.read."));
+                errors.add(field, format!("\"{key}\" is not a permission key like invoices.read."));
             }
         }
-        None => errors.add(field, format!("{key:?} is not a permission key like invoices.read.")),
+        None => errors.add(field, format!("\"{key}\" is not a permission key like invoices.read.")),
     }
 }
 
