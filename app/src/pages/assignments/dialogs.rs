@@ -167,7 +167,7 @@ fn WindowFields(prefix: &'static str, from: RwSignal<String>, to: RwSignal<Strin
                     {label}
                     <span class="font-normal text-zinc-600">" (optional)"</span>
                 </label>
-                <div class="flex items-center gap-1.5">
+                <div class="flex items-center gap-1.5 [&>input]:min-w-0 [&>input]:flex-1">
                     <input
                         id=id.clone()
                         type="datetime-local"
@@ -184,7 +184,7 @@ fn WindowFields(prefix: &'static str, from: RwSignal<String>, to: RwSignal<Strin
                     <button
                         type="button"
                         class=move || if value.with(String::is_empty) { "invisible" } else {
-                            "mt-1.5 rounded-md p-2 text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-canopy-600"
+                            "mt-1.5 shrink-0 rounded-md p-2 text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-canopy-600"
                         }
                         aria-label=format!("Clear {}", label.to_lowercase())
                         on:click=move |_| value.set(String::new())
@@ -202,7 +202,8 @@ fn WindowFields(prefix: &'static str, from: RwSignal<String>, to: RwSignal<Strin
             <p class="mt-0.5 text-xs text-zinc-600">
                 {move || format!("Times are in your time zone ({}). Leave both empty for always.", zone_name(clock.is_local()))}
             </p>
-            <div class="mt-2 grid gap-3 sm:grid-cols-2">
+            // One above the other: a date-time input needs about 15rem, two do not fit side by side.
+            <div class="mt-2 grid gap-3">
                 {field(from_id, "Starts", from, "effective_from")}
                 {field(to_id, "Ends", to, "effective_to")}
             </div>
