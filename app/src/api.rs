@@ -72,6 +72,21 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     ApiError::from_answer(status, &bytes)
 }
 
+/// Every item of a paginated list: `path` (without `take`/`page`) read 100 at a time, at most
+/// `max_pages` pages.
+pub async fn get_all<T: DeserializeOwned>(path: &str, max_pages: u32) -> Result<Vec<T>, ApiError> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    for page in 1..=max_pages {
+        let answer: crate::dto::Paginated<T> = get(&format!("{path}{separator}take=100&page={page}")).await?;
+        items.extend(answer.items);
+        if !answer.pagination.has_next_page {
+            break;
+        }
+    }
+    Ok(items)
+}
+
 fn encode_body<B: Serialize>(body: &B) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(body).map_err(|_| ApiError::new(0, "invalid_request", "The request could not be encoded."))
 }

@@ -3,7 +3,8 @@
 // server-rendered rows are there, and selecting a row after hydration works.
 import { test, expect } from '@playwright/test';
 
-const ADMIN = { email: 'admin@acme.example', password: 'canopy-demo' };
+import { signInByApi } from './support';
+
 const PAGE = '/a/acme/billing/production/assignments';
 
 test('cold load of the assignments page: time to first rows and to interactive', async ({ browser }) => {
@@ -12,8 +13,7 @@ test('cold load of the assignments page: time to first rows and to interactive',
     // A new context each time: no cache, no service worker, only the session cookie.
     const context = await browser.newContext();
     const page = await context.newPage();
-    const login = await page.request.post('/portal/v1/auth/login', { data: ADMIN });
-    expect(login.status()).toBe(200);
+    await signInByApi(page);
     await page.goto(PAGE, { waitUntil: 'commit' });
     await page.waitForFunction(() => document.body?.dataset.hydrated === 'true', undefined, { polling: 'raf' });
     const timing = await page.evaluate(() => {

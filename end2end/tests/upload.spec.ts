@@ -6,23 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const ADMIN = { email: 'admin@acme.example', password: 'canopy-demo' };
+import { APP_API, hydrated, shot, signInByApi } from './support';
+
 const UPLOAD = '/a/acme/billing/development/assignments/upload';
-const APP_API = '/portal/v1/accounts/acme/applications/billing';
 const ENV_API = `${APP_API}/environments/development`;
-const SHOTS = path.join(__dirname, '..', 'screenshots');
 
 interface Identity { id: string; email: string; status: string }
 interface Node { id: string; path: string; parent_id: string | null; depth: number }
 interface Role { id: string; name: string }
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
 
 async function api<T>(page: Page, method: 'GET' | 'POST', url: string, data?: unknown, status = method === 'POST' ? 201 : 200): Promise<T> {
   const response = method === 'GET' ? await page.request.get(url) : await page.request.post(url, { data });
@@ -69,8 +60,7 @@ async function assignmentsAt(page: Page, nodeId: string) {
 }
 
 test.beforeEach(async ({ page }) => {
-  const response = await page.request.post('/portal/v1/auth/login', { data: ADMIN });
-  expect(response.status()).toBe(200);
+  await signInByApi(page);
 });
 
 test.describe('bulk upload', () => {

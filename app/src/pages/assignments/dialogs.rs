@@ -551,6 +551,31 @@ fn settle(ctx: AssignmentsContext, ids: &[String], labels: &BTreeMap<String, Sel
     ctx.say(headline);
 }
 
+/// Sends a bulk action for the selection (`mode=partial`, so the good items apply) and settles
+/// its answer; a failure of the whole request stays in the dialog.
+#[allow(clippy::too_many_arguments)]
+fn send_bulk<B: serde::Serialize + Send + Sync + 'static>(
+    ctx: AssignmentsContext,
+    action: &'static str,
+    request: B,
+    ids: Vec<String>,
+    labels: BTreeMap<String, SelectedRow>,
+    done: &'static str,
+    busy: RwSignal<bool>,
+    form_error: RwSignal<Option<String>>,
+) {
+    let path = format!("{}/{action}?mode=partial", assignments_path(&ctx.scope.get_untracked()));
+    leptos::task::spawn_local(async move {
+        match api::post_bulk::<_, Value>(&path, &request, None).await {
+            Ok(response) => settle(ctx, &ids, &labels, response, done),
+            Err(err) => {
+                busy.set(false);
+                form_error.set(Some(err.body.message));
+            }
+        }
+    });
+}
+
 #[component]
 fn BulkRemoveDialog() -> impl IntoView {
     let ctx = expect_context::<AssignmentsContext>();
@@ -566,17 +591,8 @@ fn BulkRemoveDialog() -> impl IntoView {
         busy.set(true);
         let labels = ctx.selection.get_untracked();
         let ids: Vec<String> = labels.keys().cloned().collect();
-        let path = format!("{}/bulk-remove?mode=partial", assignments_path(&ctx.scope.get_untracked()));
-        leptos::task::spawn_local(async move {
-            let request = BulkRemoveAssignmentsRequest { ids: ids.clone() };
-            match api::post_bulk::<_, Value>(&path, &request, None).await {
-                Ok(response) => settle(ctx, &ids, &labels, response, "removed"),
-                Err(err) => {
-                    busy.set(false);
-                    form_error.set(Some(err.body.message));
-                }
-            }
-        });
+        let request = BulkRemoveAssignmentsRequest { ids: ids.clone() };
+        send_bulk(ctx, "bulk-remove", request, ids, labels, "removed", busy, form_error);
     };
     let noun = plural(count, "assignment", "assignments");
     view! {
@@ -621,16 +637,7 @@ fn BulkChangeRoleDialog() -> impl IntoView {
         }
         errors.set(FieldErrors::new());
         busy.set(true);
-        let path = format!("{}/bulk-change-role?mode=partial", assignments_path(&ctx.scope.get_untracked()));
-        leptos::task::spawn_local(async move {
-            match api::post_bulk::<_, Value>(&path, &request, None).await {
-                Ok(response) => settle(ctx, &ids, &labels, response, "changed"),
-                Err(err) => {
-                    busy.set(false);
-                    form_error.set(Some(err.body.message));
-                }
-            }
-        });
+        send_bulk(ctx, "bulk-change-role", request, ids, labels, "changed", busy, form_error);
     };
     let noun = plural(count, "assignment", "assignments");
     view! {

@@ -51,17 +51,7 @@ pub fn assignments_path(scope: &Scope) -> String {
 
 /// The environment's roles, every page of them (a few dozen at most in practice).
 pub async fn load_roles(scope: Scope) -> Result<Vec<RoleResponse>, ApiError> {
-    let mut roles = Vec::new();
-    let mut page = 1;
-    loop {
-        let path = format!("{}/roles?take=100&page={page}", scope.environment_api_path());
-        let answer: Paginated<RoleResponse> = api::get(&path).await?;
-        roles.extend(answer.items);
-        if !answer.pagination.has_next_page || page >= 50 {
-            break;
-        }
-        page += 1;
-    }
+    let mut roles: Vec<RoleResponse> = api::get_all(&format!("{}/roles", scope.environment_api_path()), 50).await?;
     roles.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
     Ok(roles)
 }

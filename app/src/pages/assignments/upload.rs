@@ -35,7 +35,7 @@ use crate::{
     },
     dto::{
         BulkCreateAssignmentsRequest, BulkImportResponse, BulkMode, CreateAssignmentRequest, IdentityLookupRequest,
-        IdentityLookupResponse, NodeResponse, Paginated, RecordBulkImportRequest,
+        IdentityLookupResponse, NodeResponse, RecordBulkImportRequest,
     },
     scope::{Scope, grouped},
 };
@@ -622,17 +622,9 @@ async fn directory(scope: &Scope, table: &Table, mapping: &Mapping) -> Result<Di
         directory.roles.insert(role.name.to_lowercase(), role.id.clone());
         directory.role_ids.insert(role.id);
     }
-    let mut page = 1;
-    loop {
-        let answer: Paginated<NodeResponse> = api::get(&format!("{}?take=100&page={page}", nodes_path(scope))).await?;
-        for node in answer.items {
-            directory.nodes.insert(import::normalize_path(&node.path), node.id.clone());
-            directory.node_ids.insert(node.id);
-        }
-        if !answer.pagination.has_next_page || page >= 1_000 {
-            break;
-        }
-        page += 1;
+    for node in api::get_all::<NodeResponse>(&nodes_path(scope), 1_000).await? {
+        directory.nodes.insert(import::normalize_path(&node.path), node.id.clone());
+        directory.node_ids.insert(node.id);
     }
     let mut request = IdentityLookupRequest::default();
     let mut seen = std::collections::HashSet::new();
