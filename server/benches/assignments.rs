@@ -62,6 +62,10 @@ use server::{
         self, Account, Application, Assignment, AssignmentWrite, Environment, Identity, InsertBatch, Node, Role, Store,
     },
 };
+
+/// The allocator `canopy serve` runs with (see main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use sqlx::{
     AssertSqlSafe, Connection, QueryBuilder, Row,
     postgres::{PgPool, PgPoolOptions},
@@ -900,6 +904,7 @@ async fn bench_bulk(
         let unique: HashSet<&str> = rows.iter().map(|row| row.identity_id.as_str()).collect();
         let unique: Vec<&str> = unique.into_iter().collect();
         store.identity_statuses(&dataset.application.id, &unique).await?;
+        let identities_ms = ms(started.elapsed());
         store.node_ids(&environment_id).await?;
         store.roles(&environment_id).await?;
         let lookups = ms(started.elapsed());
@@ -944,7 +949,7 @@ async fn bench_bulk(
 
         let label = if run == 0 { "warm-up".to_owned() } else { format!("run {run}") };
         eprintln!(
-            "  bulk-create {label}: HTTP {http:.1} ms, plain INSERT {plain:.1} ms, look-ups {lookups:.1} ms, duplicate check {existing:.1} ms, write with audit {write_ms:.1} ms"
+            "  bulk-create {label}: HTTP {http:.1} ms, plain INSERT {plain:.1} ms, look-ups {lookups:.1} ms (identities {identities_ms:.1}), duplicate check {existing:.1} ms, write with audit {write_ms:.1} ms"
         );
         if run > 0 {
             runs.push(BulkRun { http, plain, lookups, existing, write: write_ms });

@@ -555,7 +555,8 @@ pub trait Store: Send + Sync + 'static {
     /// Those of `ids` that exist in the application.
     async fn identities_by_ids(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<Identity>>;
     /// `(id, status)` of those of `ids` that exist in the application: what a bulk write needs
-    /// to know about 10,000 identities, without reading and decoding whole rows.
+    /// to know about 10,000 identities, without reading and decoding whole rows (and, when all
+    /// of them are active, with a count instead of a row per id). Duplicates in `ids` are ignored.
     async fn identity_statuses(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<(String, String)>>;
     /// The ids of the environment's nodes.
     async fn node_ids(&self, environment_id: &str) -> StoreResult<Vec<String>>;

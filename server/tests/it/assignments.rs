@@ -650,6 +650,49 @@ async fn bulk_create_partial_commits_the_valid_items_with_207() {
     }
 }
 
+/// bulk-create counts the active identities first and reads them one by one only when the count
+/// falls short: an inactive identity, one of another account's application and an unknown id
+/// must each still get their own error, and an identity named twice must not upset the count.
+#[tokio::test]
+async fn bulk_create_tells_inactive_foreign_and_unknown_identities_apart() {
+    let demo = Demo::new().await;
+    let people = demo.fresh_identities(2, "active").await;
+    let inactive = &demo.fresh_identities(1, "inactive").await[0];
+    let globex = demo.store().account_by_slug("globex").await.unwrap().unwrap();
+    let globex_app = demo.store().applications(&globex.id).await.unwrap().remove(0);
+    let foreign = Identity {
+        id: uuid::Uuid::now_v7().to_string(),
+        application_id: globex_app.id.clone(),
+        email: format!("foreign-{}@globex.example", &people[0].id[24..]),
+        email_normalized: format!("foreign-{}@globex.example", &people[0].id[24..]),
+        ..people[0].clone()
+    };
+    demo.store().insert_batch(&InsertBatch { identities: vec![foreign.clone()], ..Default::default() }).await.unwrap();
+    let (node, deeper, viewer) = (demo.node(1).id.clone(), demo.node(2).id.clone(), demo.role("viewer").id.clone());
+    let item = |identity: &str, node: &str| json!({ "identity_id": identity, "node_id": node, "role_id": viewer });
+    let path = format!("{PROD}/assignments/bulk-create?mode=partial");
+
+    // All active and of this application, one of them twice: the count alone decides.
+    let good = demo.post(&path, json!({ "assignments": [item(&people[0].id, &node), item(&people[1].id, &node), item(&people[0].id, &deeper)] })).await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+    assert_eq!(good.body["summary"], json!({ "total": 3, "succeeded": 3, "failed": 0 }));
+
+    // One bad identity next to a good one, so that a count that ignored the tenant or the status
+    // would come out equal to the number of ids.
+    let codes = |response: &TestResponse| -> Vec<(i64, String)> {
+        assert_eq!(response.status, StatusCode::MULTI_STATUS, "{}", response.body);
+        let results = response.body["results"].as_array().unwrap();
+        results.iter().map(|r| (r["code"].as_i64().unwrap(), r["error"]["code"].as_str().unwrap_or("").to_owned())).collect()
+    };
+    let ok = (201, String::new());
+    let foreign_too = demo.post(&path, json!({ "assignments": [item(&people[1].id, &deeper), item(&foreign.id, &node)] })).await;
+    assert_eq!(codes(&foreign_too), vec![ok.clone(), (404, "identity_not_found".into())]);
+    let inactive_too = demo.post(&path, json!({ "assignments": [item(&inactive.id, &node), item(&people[0].id, &demo.node(3).id)] })).await;
+    assert_eq!(codes(&inactive_too), vec![(422, "identity_inactive".into()), ok.clone()]);
+    let unknown_too = demo.post(&path, json!({ "assignments": [item("ghost", &node), item(&people[1].id, &demo.node(3).id)] })).await;
+    assert_eq!(codes(&unknown_too), vec![(404, "identity_not_found".into()), ok]);
+}
+
 /// bulk-create leaves stored duplicates to the write's unique constraint and plans again when it
 /// refuses one: the answer (and the idempotency record) must be what the look-up would give.
 #[tokio::test]
