@@ -24,7 +24,7 @@ use app::dto::{
     BulkRemoveAssignmentsRequest, BulkResponse, CheckRequest, CheckResponse, CreateApiKeyRequest,
     CreateAssignmentRequest, CreateEnvironmentRequest, CreateIdentityRequest, CreateNodeRequest, CreateRoleRequest,
     CreatedApiKey, DeleteNodeQuery, EffectivePermissionsQuery, EffectivePermissionsResponse, EnvironmentResponse,
-    IdentityAssignmentsQuery, IdentityListQuery, IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentitySummary, IdentityTokenRequest,
+    IdentityAssignmentsQuery, IdentityListQuery, IdentityLookupRequest, IdentityLookupResponse, NodeLookupRequest, NodeLookupResponse, IdentityResponse, IdentitySummary, IdentityTokenRequest,
     IdentityWithAssignments, ListQuery, LoginRequest, MAX_BATCH_CHECKS, MAX_BULK_ITEMS, MeCheckRequest, MeResponse,
     NodeResponse, PageQuery, Paginated, PermissionResponse, RecordBulkImportRequest, ResourceResponse, RoleResponse,
     SetRolePermissionsRequest, SetupResourcePermissionsRequest, SetupResourcePermissionsResponse, Timestamp,
@@ -576,6 +576,14 @@ fn environment_directory(doc: &mut Document, mount: Mount) {
             .describe("The environment's tree, flat, with `parent_id`, `depth` and `path`.")
             .query::<ListQuery>()
             .ok(200, "A page of nodes.", page::<NodeResponse>),
+    );
+    doc.mount(
+        mount,
+        Op::post("/nodes/lookup", "lookup_nodes", "Nodes", "Find nodes by id")
+            .describe("Up to 10,000 ids; the environment's nodes among them, in the request's order, each once (ids that match nothing are left out). The assignments table shows a page's node paths with it.")
+            .json_body(component::<NodeLookupRequest>)
+            .ok(200, "The nodes found.", component::<NodeLookupResponse>)
+            .error(422, "More than 10,000 ids."),
     );
     doc.mount(
         mount,

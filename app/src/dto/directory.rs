@@ -135,6 +135,34 @@ impl Validate for UpdateNodeRequest {
     }
 }
 
+/// `POST nodes/lookup`: the environment's nodes with these ids, up to
+/// [`super::MAX_BULK_ITEMS`]; how the assignments table shows the paths of a page's nodes in
+/// one request, whatever the size of the tree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NodeLookupRequest {
+    pub ids: Vec<String>,
+}
+
+impl Validate for NodeLookupRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if self.ids.len() > super::MAX_BULK_ITEMS {
+            errors.add("ids", format!("At most {} values per request.", super::MAX_BULK_ITEMS));
+        }
+        errors.into_result()
+    }
+}
+
+/// The nodes found, in the order of the request's ids, each once; ids that match nothing in the
+/// environment are simply absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NodeLookupResponse {
+    pub items: Vec<NodeResponse>,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,7 @@
 
 use app::dto::{
     BulkImportResponse, BulkQuery, CreateIdentityRequest, CreateNodeRequest, CreateRoleRequest, DeleteNodeQuery,
-    IdentityListQuery, IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery,
+    IdentityListQuery, NodeLookupRequest, NodeLookupResponse, IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery,
     NodeResponse, Paginated, PermissionResponse, RecordBulkImportRequest, ResourceResponse, RoleResponse,
     SetRolePermissionsRequest, SetupResourcePermissionsRequest, SetupResourcePermissionsResponse, Timestamp,
     UpdateIdentityRequest, UpdateNodeRequest, UpdateRoleRequest,
@@ -108,6 +108,7 @@ fn environment_routes<C: EnvironmentCaller>() -> ApiRoutes {
     ApiRoutes::new()
         .get("/nodes", list_nodes::<C>)
         .post("/nodes", create_node::<C>)
+        .post("/nodes/lookup", lookup_nodes::<C>)
         .get("/roles", list_roles::<C>)
         .post("/roles", create_role::<C>)
 }
@@ -152,6 +153,14 @@ pub fn management_routes() -> ApiRoutes {
 }
 
 // --- Nodes ---------------------------------------------------------------------------------------
+
+async fn lookup_nodes<C: EnvironmentCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    AppJson(body): AppJson<NodeLookupRequest>,
+) -> AppResult<Json<NodeLookupResponse>> {
+    Ok(Json(directory::lookup_nodes(state.store.as_ref(), caller.scope(), &body).await?))
+}
 
 async fn list_nodes<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, AppQuery(query): AppQuery<ListQuery>) -> AppResult<Json<Paginated<NodeResponse>>> {
     Ok(Json(directory::list_nodes(state.store.as_ref(), caller.scope(), &query).await?))

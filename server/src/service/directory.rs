@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use app::dto::{
     BulkImportResponse, CreateIdentityRequest, CreateNodeRequest, CreateRoleRequest, EmailAddress, IdentityListQuery,
-    IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery, NodeResponse, Paginated,
+    IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery, NodeLookupRequest, NodeLookupResponse, NodeResponse, Paginated,
     PermissionResponse, RecordBulkImportRequest, ResourceResponse, RoleResponse, SetRolePermissionsRequest,
     SetupResourcePermissionsRequest, SetupResourcePermissionsResponse, Timestamp, UpdateIdentityRequest,
     UpdateNodeRequest, UpdateRoleRequest, Validate, page_of,
@@ -80,6 +80,20 @@ pub async fn list_nodes(store: &dyn Store, scope: &EnvironmentScope, query: &Lis
     let (page, spec) = page_spec(query)?;
     let (nodes, total) = store.node_page(&scope.environment.id, &spec).await?;
     Ok(page_of(nodes.iter().map(node_response).collect(), page, total as u64))
+}
+
+/// The environment's nodes with the request's ids, in its order, each once; unknown ids (and
+/// other environments' nodes) match nothing.
+pub async fn lookup_nodes(store: &dyn Store, scope: &EnvironmentScope, request: &NodeLookupRequest) -> AppResult<NodeLookupResponse> {
+    request.validate()?;
+    let mut seen = HashSet::new();
+    let ids: Vec<&str> = request.ids.iter().map(String::as_str).filter(|id| seen.insert(*id)).collect();
+    if ids.is_empty() {
+        return Ok(NodeLookupResponse::default());
+    }
+    let mut by_id: HashMap<String, Node> = store.nodes_by_ids(&scope.environment.id, &ids).await?.into_iter().map(|node| (node.id.clone(), node)).collect();
+    let items = ids.iter().filter_map(|id| by_id.remove(*id)).map(|node| node_response(&node)).collect();
+    Ok(NodeLookupResponse { items })
 }
 
 pub async fn get_node(store: &dyn Store, scope: &EnvironmentScope, id: &str) -> AppResult<Node> {

@@ -558,6 +558,8 @@ pub trait Store: Send + Sync + 'static {
     /// to know about 10,000 identities, without reading and decoding whole rows (and, when all
     /// of them are active, with a count instead of a row per id). Duplicates in `ids` are ignored.
     async fn identity_statuses(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<(String, String)>>;
+    /// Those of `ids` that are nodes of the environment.
+    async fn nodes_by_ids(&self, environment_id: &str, ids: &[&str]) -> StoreResult<Vec<Node>>;
     /// The ids of the environment's nodes.
     async fn node_ids(&self, environment_id: &str) -> StoreResult<Vec<String>>;
     async fn node_by_id(&self, environment_id: &str, id: &str) -> StoreResult<Option<Node>>;

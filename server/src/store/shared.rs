@@ -319,6 +319,31 @@ macro_rules! impl_store {
         /// Binds per statement for `IN (...)` lists of ids.
         const IDS_PER_STATEMENT: usize = 5_000;
 
+        /// The rows of `table` whose `id` is one of `ids`, decoded, that `belongs` to the caller's
+        /// tenant. By primary key alone (on a table without statistics a tenant condition in the
+        /// WHERE clause would lead the planner to walk the tenant's index instead); the tenant
+        /// is checked on the rows found.
+        async fn rows_by_ids<T>(
+            pool: &sqlx::Pool<$db>,
+            table: &str,
+            ids: &[&str],
+            decode: fn(&DbRow) -> sqlx::Result<T>,
+            belongs: impl Fn(&T) -> bool,
+        ) -> StoreResult<Vec<T>> {
+            let mut found = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                let mut builder = QueryBuilder::<$db>::new(format!("SELECT * FROM {table} WHERE id IN"));
+                push_in_list(&mut builder, chunk);
+                for row in builder.build().persistent(false).fetch_all(pool).await.map_err(map_db_error)? {
+                    let item = decode(&row)?;
+                    if belongs(&item) {
+                        found.push(item);
+                    }
+                }
+            }
+            Ok(found)
+        }
+
         async fn insert_assignment_rows(tx: &mut sqlx::Transaction<'_, $db>, rows: &[Assignment]) -> StoreResult<()> {
             insert_rows(
                 tx,
@@ -846,21 +871,7 @@ macro_rules! impl_store {
 
             #[tracing::instrument(skip_all, fields(ids = ids.len()))]
             async fn identities_by_ids(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<Identity>> {
-                let mut found = Vec::with_capacity(ids.len());
-                for chunk in ids.chunks(IDS_PER_STATEMENT) {
-                    // By primary key alone (a planner without statistics would otherwise walk the
-                    // application's name index); the tenant is checked on the rows found.
-                    let mut builder = QueryBuilder::<$db>::new("SELECT * FROM identities WHERE id IN");
-                    push_in_list(&mut builder, chunk);
-                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
-                    for row in &rows {
-                        let found_identity = identity(row)?;
-                        if found_identity.application_id == application_id {
-                            found.push(found_identity);
-                        }
-                    }
-                }
-                Ok(found)
+                rows_by_ids(&self.pool, "identities", ids, identity, |found| found.application_id == application_id).await
             }
 
             #[tracing::instrument(skip_all, fields(ids = ids.len()))]
@@ -898,6 +909,11 @@ macro_rules! impl_store {
                     }
                 }
                 Ok(found)
+            }
+
+            #[tracing::instrument(skip_all, fields(ids = ids.len()))]
+            async fn nodes_by_ids(&self, environment_id: &str, ids: &[&str]) -> StoreResult<Vec<Node>> {
+                rows_by_ids(&self.pool, "nodes", ids, node, |found| found.environment_id == environment_id).await
             }
 
             #[tracing::instrument(skip_all)]

@@ -352,6 +352,44 @@ async fn identities_are_looked_up_by_email_or_id_within_the_application() {
 }
 
 #[tokio::test]
+async fn nodes_are_looked_up_by_id_within_the_environment() {
+    let p = Portal::new().await;
+    let nodes = p.get(&format!("{PROD}/nodes?take=3")).await.body["items"].as_array().unwrap().clone();
+    let (first, third) = (nodes[0]["id"].as_str().unwrap(), nodes[2]["id"].as_str().unwrap());
+    let dev = "/portal/v1/accounts/acme/applications/billing/environments/development";
+    let dev_node = p.get(&format!("{dev}/nodes?take=1")).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+
+    let lookup = p.post(&format!("{PROD}/nodes/lookup"), json!({ "ids": [third, "ghost", first, third, dev_node] })).await;
+    assert_eq!(lookup.status, StatusCode::OK, "{}", lookup.body);
+    assert_eq!(lookup.body["items"], json!([nodes[2], nodes[0]]), "request order, each once, whole nodes; unknown and other environments' ids left out");
+
+    // The management API has it too, scoped to its key's environment.
+    let key = p.app.api_key("production").await;
+    let headers = [("x-api-key", key.as_str()), ("content-type", "application/json")];
+    let managed = p.app.request_with(Method::POST, "/api/v1/nodes/lookup", &headers, Some(json!({ "ids": [first, dev_node] }))).await;
+    assert_eq!(managed.status, StatusCode::OK, "{}", managed.body);
+    assert_eq!(managed.body["items"], json!([nodes[0]]));
+
+    // Another account's admin finds nothing of acme's.
+    let globex = p.app.login("admin@globex.example", "canopy-demo").await;
+    let me = p.app.get("/portal/v1/me", Some(&globex)).await;
+    let account = &me.body["accounts"][0];
+    let (slug, application) = (account["slug"].as_str().unwrap(), &account["applications"][0]);
+    let environment = application["environments"][0]["slug"].as_str().unwrap();
+    let path = format!("/portal/v1/accounts/{slug}/applications/{}/environments/{environment}/nodes/lookup", application["slug"].as_str().unwrap());
+    let other = p.app.post(&path, Some(&globex), json!({ "ids": [first] })).await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    assert_eq!(other.body["items"], json!([]));
+
+    assert_eq!(p.post(&format!("{PROD}/nodes/lookup"), json!({ "ids": [] })).await.body["items"], json!([]));
+    let too_many = p.post(&format!("{PROD}/nodes/lookup"), json!({ "ids": vec!["x"; 10_001] })).await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(too_many.body["code"], "validation_failed");
+    let unknown_field = p.post(&format!("{PROD}/nodes/lookup"), json!({ "id": [first] })).await;
+    assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown_field.body);
+}
+
+#[tokio::test]
 async fn deactivated_identities_pass_no_check_and_bulk_create_follows_the_bulk_rules() {
     let p = Portal::new().await;
     let key = p.management_key().await;

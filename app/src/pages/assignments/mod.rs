@@ -10,7 +10,7 @@ pub mod query;
 pub mod import;
 pub mod upload;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,8 +31,8 @@ use crate::{
         switcher::initials,
         when::{LocalClock, date_label, date_time_label},
     },
-    dto::{AssignmentRow, AssignmentSort, AssignmentStatus, NodeResponse, Paginated, RoleResponse, SortOrder},
-    scope::{Scope, encode_query_value, grouped},
+    dto::{AssignmentRow, AssignmentSort, AssignmentStatus, NodeLookupRequest, NodeLookupResponse, NodeResponse, Paginated, RoleResponse, SortOrder},
+    scope::{Scope, grouped},
 };
 
 /// `GET ENV/assignments/app-wide` for one view, with the node paths its rows need.
@@ -59,31 +59,22 @@ pub async fn load_roles(scope: Scope) -> Result<Vec<RoleResponse>, ApiError> {
 async fn load_table(scope: Scope, state: TableQuery) -> Result<TablePage, ApiError> {
     let path = format!("{}/app-wide?{}", assignments_path(&scope), state.api_query(state.page, state.take));
     let page: Paginated<AssignmentRow> = api::get(&path).await?;
-    // Paths of this page's nodes: the first hundred nodes in one request covers most trees;
-    // the rest one by one (a page has at most 100 rows).
-    let mut node_paths = BTreeMap::new();
-    if !page.items.is_empty() {
-        let first: Paginated<NodeResponse> = api::get(&format!("{}?take=100", nodes_path(&scope))).await?;
-        let known: HashMap<String, String> = first.items.into_iter().map(|n| (n.id, n.path)).collect();
-        for row in &page.items {
-            let id = &row.assignment.source_node_id;
-            if node_paths.contains_key(id) {
-                continue;
-            }
-            let path = match known.get(id) {
-                Some(path) => path.clone(),
-                None => match api::get::<NodeResponse>(&format!("{}/{}", nodes_path(&scope), encode_query_value(id))).await {
-                    Ok(node) => node.path,
-                    Err(_) => row.assignment.source_node_name.clone(),
-                },
-            };
-            node_paths.insert(id.clone(), path);
-        }
+    // The paths of this page's nodes and the filter's node, in one request whatever the size of
+    // the tree.
+    let mut ids: Vec<String> = page.items.iter().map(|row| row.assignment.source_node_id.clone()).collect();
+    ids.extend(state.node.iter().cloned());
+    let mut nodes = Vec::new();
+    if !ids.is_empty() {
+        let found: NodeLookupResponse = api::post_json(&format!("{}/lookup", nodes_path(&scope)), &NodeLookupRequest { ids }).await?;
+        nodes = found.items;
     }
-    let filter_node = match &state.node {
-        Some(id) => api::get::<NodeResponse>(&format!("{}/{}", nodes_path(&scope), encode_query_value(id))).await.ok(),
-        None => None,
-    };
+    let mut node_paths: BTreeMap<String, String> = nodes.iter().map(|node| (node.id.clone(), node.path.clone())).collect();
+    for row in &page.items {
+        // A node deleted since the page was read keeps the name the row carries.
+        let assignment = &row.assignment;
+        node_paths.entry(assignment.source_node_id.clone()).or_insert_with(|| assignment.source_node_name.clone());
+    }
+    let filter_node = state.node.as_ref().and_then(|id| nodes.into_iter().find(|node| &node.id == id));
     Ok(TablePage { page, node_paths, filter_node })
 }
 
