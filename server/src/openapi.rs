@@ -499,7 +499,7 @@ fn environment_assignments(doc: &mut Document, mount: Mount) {
     );
     let idempotent_bulk = |op: Op| {
         op.query::<BulkQuery>()
-            .header_param("Idempotency-Key", "1-255 visible characters. A retry with the same key and request returns the first response (with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is a 422 `idempotency_key_reused`.")
+            .header_param("Idempotency-Key", "1-255 visible characters. A retry with the same key and request within 24 hours returns the first response (with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is a 422 `idempotency_key_reused`.")
             .bulk(bulk::<AssignmentResponse>)
             .header(200, "Idempotent-Replayed", "`true` when this is the stored response of an earlier request with the same Idempotency-Key.")
             .header(207, "Idempotent-Replayed", "`true` when this is the stored response of an earlier request with the same Idempotency-Key.")

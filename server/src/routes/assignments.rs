@@ -32,7 +32,7 @@ use crate::{
         tenancy::{self, EnvironmentScope},
     },
     state::AppState,
-    store::{IdempotencyRecord, StoreError},
+    store::{IDEMPOTENCY_TTL_MS, IdempotencyRecord, StoreError},
 };
 
 /// Who is calling, and in which environment.
@@ -323,7 +323,7 @@ async fn idempotent<C: EnvironmentCaller, F: Future<Output = AppResult<BulkPlan>
     };
     let scope = format!("{actor_type}:{actor_id}:{}:{endpoint}", caller.scope().environment.id);
     if let Some(key) = &key
-        && let Some(record) = state.store.idempotency_record(&scope, key).await?
+        && let Some(record) = state.store.idempotency_record(&scope, key, Timestamp::now().as_millis() - IDEMPOTENCY_TTL_MS).await?
     {
         if record.request_hash != request_hash {
             return Err(AppError::Item {

@@ -347,6 +347,10 @@ pub struct IdentityAssignmentFilter {
     pub offset: i64,
 }
 
+/// How long an `Idempotency-Key` is remembered: a retry within this time replays the first
+/// response; later the key is free again and its record is deleted by the next write of one.
+pub const IDEMPOTENCY_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// A stored first response of a request sent with an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
@@ -617,7 +621,10 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_page(&self, filter: &AuditFilter) -> StoreResult<(Vec<AuditEvent>, i64)>;
 
     // Idempotency --------------------------------------------------------------------------------
-    async fn idempotency_record(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    /// The record of `key` in `scope` if it was made at or after `since` (ms).
+    async fn idempotency_record(&self, scope: &str, key: &str, since: i64) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Saves a record, first deleting every record older than [`IDEMPOTENCY_TTL_MS`] before it
+    /// (an expired one with the same scope and key among them).
     async fn save_idempotency_record(&self, record: &IdempotencyRecord) -> StoreResult<()>;
 }
 

@@ -298,7 +298,13 @@ macro_rules! impl_store {
             })
         }
 
+        /// Deletes the expired records (by the created_at index), then inserts `record`.
         async fn insert_idempotency(tx: &mut sqlx::Transaction<'_, $db>, record: &IdempotencyRecord) -> StoreResult<()> {
+            sqlx::query("DELETE FROM idempotency_records WHERE created_at < $1")
+                .bind(record.created_at - IDEMPOTENCY_TTL_MS)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_db_error)?;
             sqlx::query(
                 "INSERT INTO idempotency_records (id, scope, key, request_hash, status_code, response_body, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -1597,10 +1603,11 @@ macro_rules! impl_store {
             }
 
             #[tracing::instrument(skip_all)]
-            async fn idempotency_record(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
-                let row = sqlx::query("SELECT * FROM idempotency_records WHERE scope = $1 AND key = $2")
+            async fn idempotency_record(&self, scope: &str, key: &str, since: i64) -> StoreResult<Option<IdempotencyRecord>> {
+                let row = sqlx::query("SELECT * FROM idempotency_records WHERE scope = $1 AND key = $2 AND created_at >= $3")
                     .bind(scope)
                     .bind(key)
+                    .bind(since)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(map_db_error)?;

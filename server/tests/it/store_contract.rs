@@ -5,7 +5,8 @@
 use serde_json::json;
 use server::store::{
     Account, Admin, AdminSession, ApiKey, Application, Assignment, AuditEvent, Environment, Identity, InsertBatch,
-    Membership, Node, Permission, Resource, Role, RolePermission, Store, StoreError, TableCounts,
+    IDEMPOTENCY_TTL_MS, IdempotencyRecord, Membership, Node, Permission, Resource, Role, RolePermission, Store, StoreError,
+    TableCounts,
 };
 
 use crate::common::{backend_name, test_store};
@@ -232,6 +233,42 @@ async fn reads_of_missing_rows_are_none_or_empty() {
     assert!(store.roles("nope").await.unwrap().is_empty());
     assert!(store.assignments_for_identity("nope").await.unwrap().is_empty());
     assert!(store.recent_audit_events("nope", 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn idempotency_records_expire_after_a_day_and_the_next_save_deletes_them() {
+    let store = test_store().await;
+    let record = |scope: &str, key: &str, hash: &str, created_at: i64| IdempotencyRecord {
+        id: format!("{scope}-{key}-{created_at}"),
+        scope: scope.into(),
+        key: key.into(),
+        request_hash: hash.into(),
+        status_code: 200,
+        response_body: format!("{{\"hash\":\"{hash}\"}}"),
+        created_at,
+    };
+    let now = T0 + 10 * IDEMPOTENCY_TTL_MS;
+    let fresh_since = now - IDEMPOTENCY_TTL_MS;
+    let old = record("admin:a:env:bulk", "k", "first", now - IDEMPOTENCY_TTL_MS - 1);
+    let other_old = record("api_key:b:env:bulk", "k2", "other", now - 2 * IDEMPOTENCY_TTL_MS);
+    let young = record("api_key:b:env:bulk", "k3", "young", now - IDEMPOTENCY_TTL_MS + 1);
+    for r in [&old, &other_old, &young] {
+        store.save_idempotency_record(r).await.unwrap();
+    }
+    assert_eq!(store.idempotency_record("admin:a:env:bulk", "k", fresh_since).await.unwrap(), None, "older than a day: not replayed");
+    assert_eq!(store.idempotency_record("admin:a:env:bulk", "k", 0).await.unwrap(), Some(old.clone()), "kept until the next save");
+    assert_eq!(store.idempotency_record("api_key:b:env:bulk", "k3", fresh_since).await.unwrap(), Some(young.clone()));
+
+    // The same scope and key again: the expired record makes way instead of a unique violation,
+    // and every other expired record goes with it; a young one stays.
+    let again = record("admin:a:env:bulk", "k", "second", now);
+    store.save_idempotency_record(&again).await.unwrap();
+    assert_eq!(store.idempotency_record("admin:a:env:bulk", "k", fresh_since).await.unwrap(), Some(again));
+    assert_eq!(store.idempotency_record("admin:a:env:bulk", "k", 0).await.unwrap().unwrap().request_hash, "second");
+    assert_eq!(store.idempotency_record("api_key:b:env:bulk", "k2", 0).await.unwrap(), None, "deleted");
+    assert_eq!(store.idempotency_record("api_key:b:env:bulk", "k3", fresh_since).await.unwrap(), Some(young));
+    // A live key is still unique within its scope.
+    assert!(store.save_idempotency_record(&record("admin:a:env:bulk", "k", "third", now + 1)).await.is_err());
 }
 
 #[tokio::test]
