@@ -133,6 +133,24 @@ test.describe('finding assignments', () => {
     await expect(page.getByLabel('Status', { exact: true })).toHaveValue('');
   });
 
+  test('after a cold load the table is never left faded as if still loading', async ({ page }) => {
+    // It once was, now and then: the fading lived inside the Transition and could miss the end
+    // of the hydration's pending state. Several loads, because it did not happen every time.
+    for (let load = 0; load < 8; load++) {
+      await page.goto(ASSIGNMENTS_PAGE);
+      await hydrated(page);
+      const section = page.getByRole('region', { name: 'Assignments' });
+      await expect(section).not.toHaveAttribute('aria-busy', 'true');
+      await expect
+        .poll(() => page.getByTestId('assignments-table').evaluate((table) => {
+          let opacity = 1;
+          for (let el: Element | null = table; el; el = el.parentElement) opacity *= Number(getComputedStyle(el).opacity);
+          return opacity;
+        }), { timeout: 2_000 })
+        .toBe(1);
+    }
+  });
+
   test('the first response is server-rendered with the rows, not a spinner', async ({ page }) => {
     const last = unique('Serverly');
     const person = await createIdentity(page, 'Sam', last);

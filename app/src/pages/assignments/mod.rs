@@ -211,15 +211,20 @@ pub fn AssignmentsPage() -> impl IntoView {
             >
                 <div class="h-full w-1/3 animate-[loading_1s_ease-in-out_infinite] bg-canopy-600"></div>
             </div>
-            <Transition fallback=TableSkeleton set_pending=pending>
-                {move || Suspend::new(async move {
-                    match table.await {
-                        Ok(data) => view! { <AssignmentTable data pending/> }.into_any(),
-                        Err(err) if err.is_unauthorized() => view! { <SignInRedirect/> }.into_any(),
-                        Err(err) => view! { <TableError error=err/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            // The fading is outside the Transition, next to the progress bar: a class inside it,
+            // on the table it swaps, could be left faded when the first page hydrated while
+            // pending (one load in six or so).
+            <div class=move || if pending.get() { "opacity-60 transition-opacity" } else { "transition-opacity" }>
+                <Transition fallback=TableSkeleton set_pending=pending>
+                    {move || Suspend::new(async move {
+                        match table.await {
+                            Ok(data) => view! { <AssignmentTable data/> }.into_any(),
+                            Err(err) if err.is_unauthorized() => view! { <SignInRedirect/> }.into_any(),
+                            Err(err) => view! { <TableError error=err/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
         </section>
         <DialogHost/>
     }
@@ -777,7 +782,7 @@ fn EmptyState(filtered: bool) -> impl IntoView {
 }
 
 #[component]
-fn AssignmentTable(data: TablePage, pending: RwSignal<bool>) -> impl IntoView {
+fn AssignmentTable(data: TablePage) -> impl IntoView {
     let ctx = expect_context::<AssignmentsContext>();
     let state = ctx.state;
     let clock = LocalClock::get();
@@ -863,19 +868,21 @@ fn AssignmentTable(data: TablePage, pending: RwSignal<bool>) -> impl IntoView {
         .collect_view();
 
     view! {
-        <div class=move || if pending.get() { "overflow-x-auto opacity-60 transition-opacity" } else { "overflow-x-auto transition-opacity" }>
-            <table class="w-full min-w-[56rem] table-fixed text-left text-sm" aria-rowcount=meta.item_count.to_string() data-testid="assignments-table">
+        <div class="overflow-x-auto">
+            // Below `md` the role, node, status and dates move under the identity (see `Row`) and
+            // their columns are hidden, so a phone shows the whole row, actions included.
+            <table class="w-full table-fixed text-left text-sm md:min-w-[56rem]" aria-rowcount=meta.item_count.to_string() data-testid="assignments-table">
                 <caption class="sr-only">
                     {format!("Assignments, {} to {} of {}. Column headers with buttons are sortable.", first, last, meta.item_count)}
                 </caption>
                 <colgroup>
                     <col class="w-11"/>
-                    <col class="w-[26%]"/>
-                    <col class="w-[13%]"/>
-                    <col class="w-[21%]"/>
-                    <col class="w-[10%]"/>
-                    <col class="w-[15%]"/>
-                    <col class="w-[10%]"/>
+                    <col class="md:w-[26%]"/>
+                    <col class="hidden md:table-column md:w-[13%]"/>
+                    <col class="hidden md:table-column md:w-[21%]"/>
+                    <col class="hidden md:table-column md:w-[10%]"/>
+                    <col class="hidden md:table-column md:w-[15%]"/>
+                    <col class="hidden md:table-column md:w-[10%]"/>
                     <col class="w-20"/>
                 </colgroup>
                 <thead class="border-b border-zinc-200 bg-zinc-50/80 text-xs font-medium text-zinc-600">
@@ -891,12 +898,12 @@ fn AssignmentTable(data: TablePage, pending: RwSignal<bool>) -> impl IntoView {
                                 data-testid="select-page"
                             />
                         </th>
-                        <SortHeader label="Identity" sort=AssignmentSort::Name/>
-                        <SortHeader label="Role" sort=AssignmentSort::Role/>
-                        <th scope="col" class="px-3 py-2.5">"Node"</th>
-                        <th scope="col" class="px-3 py-2.5">"Status"</th>
-                        <th scope="col" class="px-3 py-2.5">"Effective"</th>
-                        <SortHeader label="Created" sort=AssignmentSort::CreatedAt/>
+                        <SortHeader label="Identity" sort=AssignmentSort::Name wide_only=false/>
+                        <SortHeader label="Role" sort=AssignmentSort::Role wide_only=true/>
+                        <th scope="col" class=WIDE_HEADER>"Node"</th>
+                        <th scope="col" class=WIDE_HEADER>"Status"</th>
+                        <th scope="col" class=WIDE_HEADER>"Effective"</th>
+                        <SortHeader label="Created" sort=AssignmentSort::CreatedAt wide_only=true/>
                         <th scope="col" class="py-2.5 pl-3 pr-4 text-right"><span class="sr-only">"Actions"</span></th>
                     </tr>
                 </thead>
@@ -962,8 +969,12 @@ fn PageLink(href: Option<String>, label: &'static str, icon: IconName) -> impl I
     }
 }
 
+/// Header cells of the columns shown from `md` up (under the identity below it).
+const WIDE_HEADER: &str = "hidden px-3 py-2.5 md:table-cell";
+const WIDE_CELL: &str = "hidden px-3 py-3 md:table-cell";
+
 #[component]
-fn SortHeader(label: &'static str, sort: AssignmentSort) -> impl IntoView {
+fn SortHeader(label: &'static str, sort: AssignmentSort, wide_only: bool) -> impl IntoView {
     let ctx = expect_context::<AssignmentsContext>();
     let state = ctx.state;
     let current = move || state.with(|s| (s.sort == sort).then_some(s.order));
@@ -974,7 +985,7 @@ fn SortHeader(label: &'static str, sort: AssignmentSort) -> impl IntoView {
     view! {
         <th
             scope="col"
-            class="px-3 py-2.5"
+            class=if wide_only { WIDE_HEADER } else { "px-3 py-2.5" }
             aria-sort=move || match current() {
                 Some(SortOrder::Asc) => "ascending",
                 Some(SortOrder::Desc) => "descending",
@@ -1080,19 +1091,32 @@ fn Row(row: AssignmentRow, path: String, clock: LocalClock) -> impl IntoView {
                         <p class="truncate text-xs text-zinc-600">{row.identity.email.clone()}</p>
                     </div>
                 </div>
+                // Narrow screens: the hidden columns, stacked.
+                <div class="mt-2 space-y-1 pl-11 md:hidden" data-testid="row-summary">
+                    <div class="flex flex-wrap items-center gap-1.5">
+                        <span class="inline-flex max-w-full items-center truncate rounded-md bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-800 ring-1 ring-inset ring-zinc-200">
+                            {row.role.name.clone()}
+                        </span>
+                        <StatusBadge status=detail.status/>
+                    </div>
+                    <p class="truncate text-xs text-zinc-600" title=path.clone()>
+                        <span class="sr-only">"At "</span>{path.clone()}
+                    </p>
+                    {(from.is_some() || to.is_some()).then(|| view! { <p class="text-xs text-zinc-700">{window}</p> })}
+                </div>
             </td>
-            <td class="px-3 py-3">
+            <td class=WIDE_CELL>
                 <span class="inline-flex max-w-full items-center truncate rounded-md bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-800 ring-1 ring-inset ring-zinc-200" data-testid="role-name">
                     {row.role.name.clone()}
                 </span>
             </td>
-            <td class="px-3 py-3">
+            <td class=WIDE_CELL>
                 <p class="truncate font-medium text-zinc-900">{detail.source_node_name.clone()}</p>
                 <p class="truncate text-xs text-zinc-600" title=path.clone()>{path.clone()}<span class="sr-only">{format!(", {access}")}</span></p>
             </td>
-            <td class="px-3 py-3" data-testid="status"><StatusBadge status=detail.status/></td>
-            <td class="px-3 py-3 text-xs text-zinc-800" title=window_title data-testid="window">{window}</td>
-            <td class="whitespace-nowrap px-3 py-3 text-xs text-zinc-700 tabular-nums" title=move || date_time_label(&created, clock.is_local())>
+            <td class=WIDE_CELL data-testid="status"><StatusBadge status=detail.status/></td>
+            <td class="hidden px-3 py-3 text-xs text-zinc-800 md:table-cell" title=window_title data-testid="window">{window}</td>
+            <td class="hidden whitespace-nowrap px-3 py-3 text-xs text-zinc-700 tabular-nums md:table-cell" title=move || date_time_label(&created, clock.is_local())>
                 {move || date_label(&created, clock.is_local())}
             </td>
             <td class="py-3 pl-3 pr-4">
