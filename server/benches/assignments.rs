@@ -62,15 +62,15 @@ use server::{
         self, Account, Application, Assignment, AssignmentWrite, Environment, Identity, InsertBatch, Node, Role, Store,
     },
 };
-
-/// The allocator `canopy serve` runs with (see main.rs), so the figures are the server's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use sqlx::{
     AssertSqlSafe, Connection, QueryBuilder, Row,
     postgres::{PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
 };
+
+/// The allocator `canopy serve` runs with (see main.rs), so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 

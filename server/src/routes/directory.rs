@@ -3,8 +3,8 @@
 
 use app::dto::{
     BulkImportResponse, BulkQuery, CreateIdentityRequest, CreateNodeRequest, CreateRoleRequest, DeleteNodeQuery,
-    IdentityListQuery, NodeLookupRequest, NodeLookupResponse, IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery,
-    NodeResponse, Paginated, PermissionResponse, RecordBulkImportRequest, ResourceResponse, RoleResponse,
+    IdentityListQuery, IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, ListQuery,
+    NodeLookupRequest, NodeLookupResponse, NodeResponse, Paginated, PermissionResponse, RecordBulkImportRequest, ResourceResponse, RoleResponse,
     SetRolePermissionsRequest, SetupResourcePermissionsRequest, SetupResourcePermissionsResponse, Timestamp,
     UpdateIdentityRequest, UpdateNodeRequest, UpdateRoleRequest,
 };

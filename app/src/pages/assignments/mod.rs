@@ -969,7 +969,7 @@ fn PageLink(href: Option<String>, label: &'static str, icon: IconName) -> impl I
     }
 }
 
-/// Header cells of the columns shown from `md` up (under the identity below it).
+/// Header and body cells of the columns shown from `md` up (stacked under the identity below it).
 const WIDE_HEADER: &str = "hidden px-3 py-2.5 md:table-cell";
 const WIDE_CELL: &str = "hidden px-3 py-3 md:table-cell";
 
