@@ -436,7 +436,7 @@ fn PreviewTable(table: Arc<Table>) -> impl IntoView {
                         <td class="truncate px-3 py-2 text-sm text-zinc-800" title=cell(Field::Role)>{cell(Field::Role)}</td>
                         <td class="truncate px-3 py-2 text-xs text-zinc-700" title=cell(Field::From)>{cell(Field::From)}</td>
                         <td class="truncate px-3 py-2 text-xs text-zinc-700" title=cell(Field::To)>{cell(Field::To)}</td>
-                        <td class="px-3 py-2 text-sm">
+                        <td class="py-2 pl-3 pr-4 text-sm wrap-anywhere">
                             {if ok {
                                 view! { <span class="inline-flex items-center gap-1 text-emerald-800"><Icon name=IconName::Check class="size-3.5"/>"Ready"</span> }.into_any()
                             } else {
@@ -485,7 +485,7 @@ fn PreviewTable(table: Arc<Table>) -> impl IntoView {
                                 <th scope="col" class="px-3 py-2">"Role"</th>
                                 <th scope="col" class="px-3 py-2">"From"</th>
                                 <th scope="col" class="px-3 py-2">"To"</th>
-                                <th scope="col" class="px-3 py-2">"Check"</th>
+                                <th scope="col" class="py-2 pl-3 pr-4">"Check"</th>
                             </tr>
                         </thead>
                         <tbody class="divide-y divide-zinc-100">{body}</tbody>
