@@ -64,6 +64,19 @@ test.describe('page widths', () => {
     await expect(summary).toContainText(b.path);
     await expect(summary).toContainText('From ');
     await expect(editor.getByTestId('status')).toBeHidden();
+
+    // The Role and Created headers are folded away too; their sorts are in a select instead.
+    const sort = page.getByLabel('Sort', { exact: true });
+    await expect(sort).toBeInViewport();
+    await sort.selectOption({ label: 'Role, Z to A' });
+    await expect(page).toHaveURL(/sort=role&order=desc/);
+    await expect(page.getByTestId('assignment-row').first().getByTestId('row-summary')).toContainText('viewer');
+    await sort.selectOption({ label: 'Role, A to Z' });
+    await expect(page).toHaveURL(/sort=role&order=asc/);
+    await expect(page.getByTestId('assignment-row').first().getByTestId('row-summary')).toContainText('editor');
+    await page.reload();
+    await hydrated(page);
+    await expect(sort).toHaveValue('role:asc');
     const edit = page.getByRole('button', { name: `Edit Mo ${last}’s assignment` }).first();
     await expect(edit).toBeInViewport({ ratio: 1 });
     await edit.click();
@@ -103,6 +116,7 @@ test.describe('page widths', () => {
     }
     await expect(page.getByRole('button', { name: `Edit Wanda ${last}’s assignment` }).first()).toBeInViewport({ ratio: 1 });
     await expect(page.getByTestId('row-summary').first()).toBeHidden();
+    await expect(page.getByTestId('sort-narrow')).toBeHidden();
     await expect(page.getByTestId('sidebar-nav')).toBeVisible();
     await shot(page, 'assignments-desktop');
 

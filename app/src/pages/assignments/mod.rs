@@ -484,12 +484,51 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
                     selected=node_choice
                     compact=true
                 />
+                // Below `md` the Role and Created headers are folded away (see `Row`): their
+                // sorts, and the name's, are offered here instead.
+                <div class="md:hidden">
+                    <label for="sort-narrow" class="sr-only">"Sort"</label>
+                    <select
+                        id="sort-narrow"
+                        class=SELECT_CLASS
+                        prop:value=move || state.with(|s| format!("{}:{}", s.sort.as_str(), s.order.as_str()))
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            if let Some((sort, order)) = NARROW_SORTS.iter().find(|(sort, order, _)| format!("{}:{}", sort.as_str(), order.as_str()) == value).map(|(s, o, _)| (*s, *o)) {
+                                apply(Box::new(move |s| {
+                                    s.sort = sort;
+                                    s.order = order;
+                                }));
+                            }
+                        }
+                        data-testid="sort-narrow"
+                    >
+                        {NARROW_SORTS
+                            .iter()
+                            .map(|(sort, order, label)| {
+                                // The server render marks the current one; `prop:value` keeps it after.
+                                let current = state.with_untracked(|s| s.sort == *sort && s.order == *order);
+                                view! { <option value=format!("{}:{}", sort.as_str(), order.as_str()) selected=current>{*label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
             </div>
             <Transition fallback=|| ()>{chips}</Transition>
         </section>
     }
     .into_any()
 }
+
+/// The sorts of the narrow layout's select, with their labels.
+const NARROW_SORTS: [(AssignmentSort, SortOrder, &str); 6] = [
+    (AssignmentSort::CreatedAt, SortOrder::Desc, "Newest first"),
+    (AssignmentSort::CreatedAt, SortOrder::Asc, "Oldest first"),
+    (AssignmentSort::Name, SortOrder::Asc, "Name, A to Z"),
+    (AssignmentSort::Name, SortOrder::Desc, "Name, Z to A"),
+    (AssignmentSort::Role, SortOrder::Asc, "Role, A to Z"),
+    (AssignmentSort::Role, SortOrder::Desc, "Role, Z to A"),
+];
 
 pub fn status_label(status: AssignmentStatus) -> &'static str {
     match status {
