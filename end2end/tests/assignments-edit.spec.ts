@@ -6,15 +6,12 @@ import {
   ASSIGNMENTS_API,
   ASSIGNMENTS_PAGE,
   createAssignments,
-  createIdentity,
   daysFromNow,
-  distinctLeaves,
   getAssignment,
   hydrated,
-  roles,
+  newPerson,
   shot,
   signInByApi,
-  unique,
 } from './support';
 
 // A zone with daylight saving, so that what the dialog sends is visibly converted to UTC.
@@ -41,10 +38,7 @@ test.describe('editing an assignment', () => {
   });
 
   test('role and dates change in the dialog, in the table without a reload, and in the API', async ({ page }) => {
-    const last = unique('Edwards');
-    const person = await createIdentity(page, 'Edith', last);
-    const role = await roles(page);
-    const [node, other] = await distinctLeaves(page);
+    const { last, person, role, leaves: [node, other] } = await newPerson(page, 'Edith', 'Edwards');
     const [target, bystander] = await createAssignments(page, [
       { identity_id: person.id, node_id: node.id, role_id: role.viewer.id },
       { identity_id: person.id, node_id: other.id, role_id: role.viewer.id },
@@ -118,10 +112,7 @@ test.describe('dates that cannot be', () => {
   });
 
   test('an end not after the start is refused inline and nothing is sent', async ({ page }) => {
-    const last = unique('Invalida');
-    const person = await createIdentity(page, 'Ivo', last);
-    const role = await roles(page);
-    const [node] = await distinctLeaves(page);
+    const { last, person, role, leaves: [node] } = await newPerson(page, 'Ivo', 'Invalida');
     const from = daysFromNow(-10);
     const to = daysFromNow(100);
     const [target] = await createAssignments(page, [
@@ -180,10 +171,7 @@ test.describe('removing an assignment', () => {
   });
 
   test('asks first, then it is gone from the table and the API', async ({ page }) => {
-    const last = unique('Deleuze');
-    const person = await createIdentity(page, 'Dora', last);
-    const role = await roles(page);
-    const [node, other] = await distinctLeaves(page);
+    const { last, person, role, leaves: [node, other] } = await newPerson(page, 'Dora', 'Deleuze');
     const [target, keep] = await createAssignments(page, [
       { identity_id: person.id, node_id: node.id, role_id: role.editor.id },
       { identity_id: person.id, node_id: other.id, role_id: role.viewer.id },

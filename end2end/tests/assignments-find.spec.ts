@@ -4,15 +4,12 @@ import {
   expect,
   ASSIGNMENTS_PAGE,
   createAssignments,
-  createIdentity,
   daysFromNow,
-  distinctLeaves,
   hydrated,
   listAssignments,
-  roles,
+  newPerson,
   shot,
   signInByApi,
-  unique,
 } from './support';
 
 test.describe('finding assignments', () => {
@@ -22,10 +19,7 @@ test.describe('finding assignments', () => {
 
   test('search and filters live in the URL, survive a reload and follow the back button', async ({ page }) => {
     // Known rows: one identity, five assignments at two nodes, in every status.
-    const last = unique('Findley');
-    const person = await createIdentity(page, 'Fiona', last);
-    const role = await roles(page);
-    const [nodeA, nodeB] = await distinctLeaves(page);
+    const { last, person, role, leaves: [nodeA, nodeB] } = await newPerson(page, 'Fiona', 'Findley');
     expect(nodeB, 'the demo tree has two leaves with distinct names').toBeTruthy();
     const [activeViewerA, activeEditorA, activeEditorB, scheduledViewerB, expiredAdminB] = await createAssignments(page, [
       { identity_id: person.id, node_id: nodeA.id, role_id: role.viewer.id },
@@ -152,10 +146,7 @@ test.describe('finding assignments', () => {
   });
 
   test('the first response is server-rendered with the rows, not a spinner', async ({ page }) => {
-    const last = unique('Serverly');
-    const person = await createIdentity(page, 'Sam', last);
-    const role = await roles(page);
-    const [node] = await distinctLeaves(page);
+    const { last, person, role, leaves: [node] } = await newPerson(page, 'Sam', 'Serverly');
     const created = await createAssignments(page, [
       { identity_id: person.id, node_id: node.id, role_id: role.viewer.id },
       { identity_id: person.id, node_id: node.id, role_id: role.editor.id, effective_from: daysFromNow(10) },

@@ -5,14 +5,11 @@ import {
   expect,
   ASSIGNMENTS_PAGE,
   createAssignments,
-  createIdentity,
-  distinctLeaves,
   getAssignment,
   hydrated,
-  roles,
+  newPerson,
   shot,
   signInByApi,
-  unique,
 } from './support';
 
 // The datetime-local fields' segment order follows the browser's language: pin it (month, day,
@@ -55,10 +52,7 @@ test.describe('keyboard only', () => {
   });
 
   test('Tab to a row’s edit button, Enter, focus trapped, Escape returns; then edit and save by keys', async ({ page }) => {
-    const last = unique('Keyes');
-    const person = await createIdentity(page, 'Kim', last);
-    const role = await roles(page);
-    const [node] = await distinctLeaves(page);
+    const { last, person, role, leaves: [node] } = await newPerson(page, 'Kim', 'Keyes');
     const [target] = await createAssignments(page, [{ identity_id: person.id, node_id: node.id, role_id: role.viewer.id }]);
     const editName = `Edit Kim ${last}’s assignment`;
 

@@ -5,14 +5,11 @@ import {
   expect,
   ASSIGNMENTS_PAGE,
   createAssignments,
-  createIdentity,
   daysFromNow,
-  distinctLeaves,
   hydrated,
-  roles,
+  newPerson,
   shot,
   signInByApi,
-  unique,
 } from './support';
 
 test.describe('page widths', () => {
@@ -21,10 +18,7 @@ test.describe('page widths', () => {
   });
 
   test('at 390 px the page fits, each row shows its role, status and node under the identity, and can be edited', async ({ page }) => {
-    const last = unique('Mobley');
-    const person = await createIdentity(page, 'Mo', last);
-    const role = await roles(page);
-    const [a, b] = await distinctLeaves(page);
+    const { last, person, role, leaves: [a, b] } = await newPerson(page, 'Mo', 'Mobley');
     await createAssignments(page, [
       { identity_id: person.id, node_id: a.id, role_id: role.viewer.id },
       { identity_id: person.id, node_id: b.id, role_id: role.editor.id, effective_from: daysFromNow(5), effective_to: daysFromNow(90) },
@@ -93,10 +87,7 @@ test.describe('page widths', () => {
   });
 
   test('at 1280 px every column is in view without sideways scrolling', async ({ page }) => {
-    const last = unique('Wideman');
-    const person = await createIdentity(page, 'Wanda', last);
-    const role = await roles(page);
-    const [a, b] = await distinctLeaves(page);
+    const { last, person, role, leaves: [a, b] } = await newPerson(page, 'Wanda', 'Wideman');
     await createAssignments(page, [
       { identity_id: person.id, node_id: a.id, role_id: role.viewer.id },
       { identity_id: person.id, node_id: b.id, role_id: role['billing-admin'].id, effective_from: daysFromNow(-40), effective_to: daysFromNow(-3) },

@@ -114,6 +114,14 @@ export async function createIdentity(page: Page, first: string, last: string): P
   );
 }
 
+/** A new identity with a unique last name (a search finds only this test's rows), and the
+ *  environment's roles and distinct leaves to assign it at. */
+export async function newPerson(page: Page, first: string, surname: string) {
+  const last = unique(surname);
+  const person = await createIdentity(page, first, last);
+  return { last, person, role: await roles(page), leaves: await distinctLeaves(page) };
+}
+
 export interface NewAssignment {
   identity_id: string;
   node_id: string;
