@@ -51,14 +51,21 @@ impl ApiError {
         if (200..300).contains(&status) {
             // A 204 has no body; `()` (and `Option<_>`) read that as JSON `null`.
             let bytes: &[u8] = if bytes.is_empty() { b"null" } else { bytes };
-            serde_json::from_slice(bytes).map_err(|_| ApiError::unexpected(status))
+            from_json(bytes).ok_or_else(|| ApiError::unexpected(status))
         } else {
-            let body = serde_json::from_slice::<ApiErrorBody>(bytes).unwrap_or_else(|_| {
+            let body = from_json::<ApiErrorBody>(bytes).unwrap_or_else(|| {
                 ApiErrorBody::new("http_error", format!("The request failed with status {status}."))
             });
             Err(ApiError { status, body })
         }
     }
+}
+
+/// Reads a JSON answer through `serde_json::from_str`, the reader Leptos's resource codec uses
+/// to hand server-rendered data to the browser. With `from_slice` here, every response type's
+/// deserializer was compiled into the WASM twice, once per reader (66 KB raw, 6 KB brotli).
+fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
 }
 
 /// Logs transport failures where a log exists: the browser console, or stderr on the server.
@@ -118,10 +125,10 @@ pub async fn post_bulk<B: Serialize, T: DeserializeOwned>(
 ) -> Result<crate::dto::BulkResponse<T>, ApiError> {
     let (status, bytes) = transport::send("POST", path, Some(encode_body(body)?), idempotency_key).await?;
     match status {
-        200 | 207 | 422 => match serde_json::from_slice(&bytes) {
-            Ok(response) => Ok(response),
+        200 | 207 | 422 => match from_json(&bytes) {
+            Some(response) => Ok(response),
             // A 422 that is a whole-request validation error rather than a bulk outcome.
-            Err(_) => ApiError::from_answer(if status == 422 { 422 } else { 500 }, &bytes),
+            None => ApiError::from_answer(if status == 422 { 422 } else { 500 }, &bytes),
         },
         _ => ApiError::from_answer(status, &bytes),
     }
