@@ -325,12 +325,13 @@ macro_rules! impl_store {
         /// Binds per statement for `IN (...)` lists of ids.
         const IDS_PER_STATEMENT: usize = 5_000;
 
-        /// The rows of `table` whose `id` is one of `ids`, decoded, that `belongs` to the caller's
-        /// tenant. By primary key alone (on a table without statistics a tenant condition in the
-        /// WHERE clause would lead the planner to walk the tenant's index instead); the tenant
-        /// is checked on the rows found.
+        /// `columns` of the rows of `table` whose `id` is one of `ids`, decoded, that `belongs` to
+        /// the caller's tenant. By primary key alone (on a table without statistics a tenant
+        /// condition in the WHERE clause would lead the planner to walk the tenant's index
+        /// instead); the tenant is checked on the rows found.
         async fn rows_by_ids<T>(
             pool: &sqlx::Pool<$db>,
+            columns: &str,
             table: &str,
             ids: &[&str],
             decode: fn(&DbRow) -> sqlx::Result<T>,
@@ -338,7 +339,7 @@ macro_rules! impl_store {
         ) -> StoreResult<Vec<T>> {
             let mut found = Vec::with_capacity(ids.len());
             for chunk in ids.chunks(IDS_PER_STATEMENT) {
-                let mut builder = QueryBuilder::<$db>::new(format!("SELECT * FROM {table} WHERE id IN"));
+                let mut builder = QueryBuilder::<$db>::new(format!("SELECT {columns} FROM {table} WHERE id IN"));
                 push_in_list(&mut builder, chunk);
                 for row in builder.build().persistent(false).fetch_all(pool).await.map_err(map_db_error)? {
                     let item = decode(&row)?;
@@ -877,7 +878,7 @@ macro_rules! impl_store {
 
             #[tracing::instrument(skip_all, fields(ids = ids.len()))]
             async fn identities_by_ids(&self, application_id: &str, ids: &[&str]) -> StoreResult<Vec<Identity>> {
-                rows_by_ids(&self.pool, "identities", ids, identity, |found| found.application_id == application_id).await
+                rows_by_ids(&self.pool, "*", "identities", ids, identity, |found| found.application_id == application_id).await
             }
 
             #[tracing::instrument(skip_all, fields(ids = ids.len()))]
@@ -901,25 +902,14 @@ macro_rules! impl_store {
                 if active == ids.len() as i64 {
                     return Ok(ids.iter().map(|id| ((*id).to_owned(), "active".to_owned())).collect());
                 }
-                let mut found = Vec::with_capacity(ids.len());
-                for chunk in ids.chunks(IDS_PER_STATEMENT) {
-                    // By primary key, as identities_by_ids; the tenant is checked on the rows found.
-                    let mut builder = QueryBuilder::<$db>::new("SELECT id, application_id, status FROM identities WHERE id IN");
-                    push_in_list(&mut builder, chunk);
-                    let rows = builder.build().persistent(false).fetch_all(&self.pool).await.map_err(map_db_error)?;
-                    for row in &rows {
-                        let application: &str = row.try_get(1)?;
-                        if application == application_id {
-                            found.push((row.try_get(0)?, row.try_get(2)?));
-                        }
-                    }
-                }
-                Ok(found)
+                let decode = |row: &DbRow| -> sqlx::Result<(String, String, String)> { Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)) };
+                let found = rows_by_ids(&self.pool, "id, application_id, status", "identities", &ids, decode, |(_, application, _)| application == application_id).await?;
+                Ok(found.into_iter().map(|(id, _, status)| (id, status)).collect())
             }
 
             #[tracing::instrument(skip_all, fields(ids = ids.len()))]
             async fn nodes_by_ids(&self, environment_id: &str, ids: &[&str]) -> StoreResult<Vec<Node>> {
-                rows_by_ids(&self.pool, "nodes", ids, node, |found| found.environment_id == environment_id).await
+                rows_by_ids(&self.pool, "*", "nodes", ids, node, |found| found.environment_id == environment_id).await
             }
 
             #[tracing::instrument(skip_all)]
