@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Quick start, command 2: every test.
+# Quick start, command 2: every test. It installs what testing needs (scripts/setup.sh test), then:
+#   0. the tests of setup.sh's decisions (scripts/tests/setup-plan.sh);
 #   1. Rust tests (unit + the integration suite) on SQLite;
 #   2. the integration suite again on PostgreSQL: TEST_DATABASE_URL when given, otherwise a
 #      throwaway cluster this script starts and removes (scripts/with-postgres.sh);
-#   3. the release build and the Playwright suite in Debian's Chromium;
+#   3. the release build (scripts/build.sh) and the Playwright suite in Debian's Chromium;
 #   4. the API reference pages' curl and Python samples against the release server.
 # Ends with each runner's summary and one overall `N passed, N failed` line.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" test
+source "$CANOPY_ROOT/scripts/build.sh"
 cd "$CANOPY_ROOT"
 
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 status=0
+
+say "Set-up decisions"
+bash scripts/tests/setup-plan.sh 2>&1 | tee "$logs/setup-plan.log" || status=1
 
 say "Rust tests on SQLite"
 env -u TEST_DATABASE_URL cargo test --workspace --exclude frontend 2>&1 | tee "$logs/sqlite.log" || status=1
@@ -21,7 +26,7 @@ say "Rust integration tests on PostgreSQL"
 bash scripts/with-postgres.sh cargo test -p server --test it 2>&1 | tee "$logs/postgres.log" || status=1
 
 say "Release build"
-canopy_build 2>&1 | tail -n 5
+canopy_build || status=1
 
 say "Playwright (Chromium)"
 CI="${CI:-}" npx playwright test --config end2end/playwright.config.ts 2>&1 | tee "$logs/e2e.log" || status=1
@@ -31,19 +36,25 @@ bash scripts/seed-samples.sh 2>&1 | tee "$logs/seeds.log" || status=1
 
 # One closing line over all runners.
 cargo_counts() { grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$@" | awk '{p+=$4; f+=$6} END {print p+0, f+0}'; }
+# plain_counts NAME LOG: "P F" from the runner's `NAME: P passed, F failed` line; "0 1" without one.
+plain_counts() {
+  local line; line="$(grep -oE "$1: [0-9]+ passed, [0-9]+ failed" "$2" | tail -n1 || true)"
+  if [ -n "$line" ]; then sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line"; else echo "0 1"; fi
+}
+read -r plan_passed plan_failed < <(plain_counts "setup plan" "$logs/setup-plan.log")
 read -r sqlite_passed sqlite_failed < <(cargo_counts "$logs/sqlite.log")
 read -r pg_passed pg_failed < <(cargo_counts "$logs/postgres.log")
 e2e_passed="$(grep -oE '^ *[0-9]+ passed' "$logs/e2e.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
 e2e_failed="$(grep -oE '^ *[0-9]+ failed' "$logs/e2e.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
-seeds_passed="$(grep -oE 'seed samples: [0-9]+ passed' "$logs/seeds.log" | grep -oE '[0-9]+' || echo 0)"
-seeds_failed="$(grep -oE 'seed samples: [0-9]+ passed, [0-9]+ failed' "$logs/seeds.log" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 1)"
+read -r seeds_passed seeds_failed < <(plain_counts "seed samples" "$logs/seeds.log")
 echo
+echo "setup plan: $plan_passed passed, $plan_failed failed"
 echo "sqlite: $sqlite_passed passed, $sqlite_failed failed"
 echo "postgres: $pg_passed passed, $pg_failed failed"
 echo "playwright: $e2e_passed passed, $e2e_failed failed"
 echo "seed samples: $seeds_passed passed, $seeds_failed failed"
-total_failed=$((sqlite_failed + pg_failed + e2e_failed + seeds_failed))
-total_passed=$((sqlite_passed + pg_passed + e2e_passed + seeds_passed))
+total_failed=$((plan_failed + sqlite_failed + pg_failed + e2e_failed + seeds_failed))
+total_passed=$((plan_passed + sqlite_passed + pg_passed + e2e_passed + seeds_passed))
 [ "$total_failed" -eq 0 ] || status=1
 [ "$total_passed" -gt 0 ] || status=1
 echo "total: $total_passed passed, $total_failed failed"

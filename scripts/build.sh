@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The release build: the WASM front end and its JS glue, the CSS and the static assets into
+# target/site, and the `canopy` server binary into target/release. What cargo-leptos would do,
+# in the open:
+#
+#   1. cargo builds `frontend` for wasm32-unknown-unknown with the `wasm-release` profile, and at
+#      the same time (the two share nothing) `server` with the release profile; both with
+#      `--cfg erase_components`, which server and browser must agree on to hydrate;
+#   2. wasm-bindgen writes target/site/pkg/canopy.js and canopy.wasm, which `wasm-opt -Oz`
+#      shrinks and esbuild minifies;
+#   3. Tailwind writes target/site/pkg/canopy.css; public/ is copied to target/site.
+#
+# The server is compiled with LEPTOS_OUTPUT_NAME=canopy, so its pages load /pkg/canopy.js and
+# /pkg/canopy.wasm (without it, Leptos names the module canopy_bg.wasm).
+#
+# Sourced after scripts/setup.sh (which chooses the toolchains) for `canopy_build`; run directly,
+# it sets up for running and builds: `bash scripts/build.sh`.
+
+canopy_build() {
+  local root="$CANOPY_ROOT" site="$CANOPY_ROOT/target/site"
+  local logs="$CANOPY_ROOT/.canopy/logs" started=$SECONDS
+  mkdir -p "$logs" "$site/pkg"
+
+  # The server compiles in the background while the front end compiles in the foreground; on a
+  # cold build on 2 cores that keeps both cores busy through each one's long serial tail.
+  say "Building the server (release; log: .canopy/logs/build-server.log)"
+  (
+    cd "$root"
+    RUSTFLAGS="--cfg erase_components" LEPTOS_OUTPUT_NAME=canopy \
+      with_toolchain "$CANOPY_PROJECT_TOOLCHAIN" cargo build --release -p server --bin canopy
+  ) >"$logs/build-server.log" 2>&1 &
+  local server_pid=$!
+
+  say "Building the WASM front end (wasm-release)"
+  local wasm_status=0
+  (
+    cd "$root"
+    export RUSTFLAGS="--cfg erase_components"
+    if [ -n "$CANOPY_WASM_BUILD_STD" ]; then
+      export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD="$CANOPY_WASM_BUILD_STD"
+    fi
+    with_toolchain "$CANOPY_WASM_TOOLCHAIN" cargo build -p frontend --lib \
+      --target wasm32-unknown-unknown --profile wasm-release
+  ) || wasm_status=$?
+
+  if [ $wasm_status -eq 0 ]; then
+    # wasm-bindgen-cli may still be compiling (setup started it in the background).
+    setup_wait || wasm_status=1
+  fi
+  if [ $wasm_status -eq 0 ]; then
+    local module="$root/target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+    wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name canopy "$module" &&
+      mv "$site/pkg/canopy_bg.wasm" "$site/pkg/canopy.wasm" &&
+      wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+        "$site/pkg/canopy.wasm" -o "$site/pkg/canopy.wasm" &&
+      esbuild "$site/pkg/canopy.js" --minify --format=esm --log-level=warning \
+        --outfile="$site/pkg/canopy.min.js" &&
+      mv "$site/pkg/canopy.min.js" "$site/pkg/canopy.js" &&
+      (cd "$root" && tailwindcss --input style/tailwind.css --output "$site/pkg/canopy.css" --minify 2>"$logs/tailwind.log") &&
+      cp -R "$root/public/." "$site/" || wasm_status=1
+  fi
+
+  say "Waiting for the server build"
+  local server_status=0
+  wait "$server_pid" || server_status=$?
+  if [ $server_status -ne 0 ]; then
+    grep -E '^(error|warning: unused)' -A12 "$logs/build-server.log" | head -n 60 >&2 || tail -n 40 "$logs/build-server.log" >&2
+    printf 'build: the server did not compile (above; whole log: .canopy/logs/build-server.log)\n' >&2
+  fi
+  if [ $wasm_status -ne 0 ]; then
+    printf 'build: the front end did not build (above)\n' >&2
+  fi
+  [ $server_status -eq 0 ] && [ $wasm_status -eq 0 ] || return 1
+  say "Built in $((SECONDS - started)) s: target/release/canopy and target/site"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" run
+  canopy_build
+fi
