@@ -12,15 +12,16 @@
 # (the JS glue, about 7 KB brotli, is left out). About 8 minutes cold on 2 cores.
 # Usage: bash scripts/bundle-floor.sh
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" run
 cd "$CANOPY_ROOT"
 command -v brotli >/dev/null || apt_install brotli
+setup_wait   # wasm-bindgen-cli, if setup is still building it
 
 work="$CANOPY_ROOT/target/bundle-floor"
 mkdir -p "$work"
 # Warnings are silenced: taking routes out leaves their imports unused.
 export RUSTFLAGS="--cfg erase_components -A warnings"
-[ -n "$CANOPY_WASM_BUILD_STD" ] && export CARGO_UNSTABLE_BUILD_STD="$CANOPY_WASM_BUILD_STD"
+if [ -n "$CANOPY_WASM_BUILD_STD" ]; then export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD="$CANOPY_WASM_BUILD_STD"; fi
 wasm_build=(--target wasm32-unknown-unknown --profile wasm-release)
 
 # report LABEL WASM: bindgen + wasm-opt the module, print its sizes.
@@ -35,7 +36,7 @@ report() {
 say "Floors (scripts/bundle-floor)"
 for variant in hello list routed islands; do
   features=(); [ "$variant" != hello ] && features=(--features "$variant")
-  (cd scripts/bundle-floor && cargo build --quiet --lib "${wasm_build[@]}" --target-dir "$work/floor" "${features[@]}")
+  (cd scripts/bundle-floor && with_toolchain "$CANOPY_WASM_TOOLCHAIN" cargo build --quiet --lib "${wasm_build[@]}" --target-dir "$work/floor" "${features[@]}")
   report "floor: $variant" "$work/floor/wasm32-unknown-unknown/wasm-release/bundle_floor.wasm"
 done
 
@@ -45,7 +46,7 @@ git worktree remove --force "$tree" 2>/dev/null || rm -rf "$tree"
 git worktree add --detach --quiet "$tree" HEAD
 trap 'git -C "$CANOPY_ROOT" worktree remove --force "$tree"' EXIT
 portal() {
-  (cd "$tree" && cargo build --quiet -p frontend --lib --no-default-features "${wasm_build[@]}" --target-dir "$work/target")
+  (cd "$tree" && with_toolchain "$CANOPY_WASM_TOOLCHAIN" cargo build --quiet -p frontend --lib --no-default-features "${wasm_build[@]}" --target-dir "$work/target")
   report "portal: $1" "$work/target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 }
 stub() {
