@@ -4,7 +4,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 pub const ISSUER: &str = "canopy";
 

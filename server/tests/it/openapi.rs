@@ -1,6 +1,6 @@
 //! The OpenAPI document against what the router really serves.
 //!
-//! The router records every route it registers (`server::routes::api_routes().endpoints()`), so
+//! The router records every route it registers (`server::api_routes().endpoints()`), so
 //! the document is compared with that table in both directions; and, so that a wrong table
 //! cannot hide a gap, every documented operation is also sent to the live router, which must
 //! route it to a handler (no 404/405) that asks for exactly the credentials the document says.
@@ -28,7 +28,7 @@ fn documented_operations(document: &Value) -> BTreeSet<(String, String)> {
 }
 
 fn served_operations() -> BTreeSet<(String, String)> {
-    let routes = server::routes::api_routes();
+    let routes = server::api_routes();
     let endpoints = routes.endpoints();
     let operations: BTreeSet<(String, String)> =
         endpoints.iter().map(|endpoint| (endpoint.method.to_string(), endpoint.path.clone())).collect();
