@@ -27,9 +27,9 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    features::{api_keys, assignments, audit, checks, environments, health, identities, nodes, roles, sessions},
+    features::{api_keys, assignments, audit, checks, environments, health, identities, nodes, reference, roles, sessions},
     state::AppState,
-    web::{error::AppError, openapi, registry::ApiRoutes},
+    web::{error::AppError, registry::ApiRoutes},
 };
 
 /// Bulk endpoints take up to 10,000 items; 8 MiB holds that with room, and bounds what one
@@ -63,8 +63,7 @@ pub fn api_routes() -> ApiRoutes {
         .fallback(unknown_endpoint);
     ApiRoutes::new()
         .merge(health::routes::routes())
-        .get(openapi::DOCUMENT_PATH, openapi::document_json)
-        .get(openapi::REFERENCE_PATH, openapi::reference_page)
+        .merge(reference::routes::routes())
         .nest("/portal/v1", portal)
         .nest("/api/v1", management)
 }

@@ -27,6 +27,42 @@ pub const ENVIRONMENT: &str = "/accounts/{account_slug}/applications/{app_slug}/
 pub struct Endpoint {
     pub method: Method,
     pub path: String,
+    /// What the handler reads its body as, from its extractors' types: the name of `T` in
+    /// `AppJson<T>` / `OptionalJson<T>`, [`Endpoint::ANY_BODY`] for a handler that takes the raw
+    /// request and reads it by content type, `None` for no body.
+    pub body: Option<String>,
+}
+
+impl Endpoint {
+    pub const ANY_BODY: &str = "*";
+}
+
+/// The body type named in a handler's extractor tuple (`std::any::type_name` of it).
+fn body_type(extractors: &str) -> Option<String> {
+    if extractors.contains("http::request::Request<") {
+        return Some(Endpoint::ANY_BODY.to_owned());
+    }
+    ["::AppJson<", "::OptionalJson<"].iter().find_map(|wrapper| {
+        let inner = &extractors[extractors.find(wrapper)? + wrapper.len()..];
+        let mut depth = 0usize;
+        let end = inner
+            .char_indices()
+            .find(|(_, c)| match c {
+                '<' => {
+                    depth += 1;
+                    false
+                }
+                '>' if depth == 0 => true,
+                '>' => {
+                    depth -= 1;
+                    false
+                }
+                _ => false,
+            })
+            .map_or(inner.len(), |(at, _)| at);
+        let path = inner[..end].split('<').next().unwrap_or_default();
+        Some(path.rsplit("::").next().unwrap_or(path).to_owned())
+    })
 }
 
 impl fmt::Display for Endpoint {
@@ -49,31 +85,32 @@ impl ApiRoutes {
     }
 
     pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::GET, path, routing::get(handler))
+        self.on::<T>(Method::GET, path, routing::get(handler))
     }
 
     pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::POST, path, routing::post(handler))
+        self.on::<T>(Method::POST, path, routing::post(handler))
     }
 
     pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::PUT, path, routing::put(handler))
+        self.on::<T>(Method::PUT, path, routing::put(handler))
     }
 
     pub fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::PATCH, path, routing::patch(handler))
+        self.on::<T>(Method::PATCH, path, routing::patch(handler))
     }
 
     pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::DELETE, path, routing::delete(handler))
+        self.on::<T>(Method::DELETE, path, routing::delete(handler))
     }
 
     /// axum merges a second `route` on the same path into the first one's method router (and
     /// panics on a repeated method), so one call per method serves exactly what a chained
     /// `get(..).post(..)` would.
-    fn on(mut self, method: Method, path: &str, method_router: MethodRouter<AppState>) -> Self {
+    /// `T` is the handler's extractor tuple, whose type name says what it reads its body as.
+    fn on<T>(mut self, method: Method, path: &str, method_router: MethodRouter<AppState>) -> Self {
         self.router = self.router.route(path, method_router);
-        self.endpoints.push(Endpoint { method, path: path.to_owned() });
+        self.endpoints.push(Endpoint { method, path: path.to_owned(), body: body_type(std::any::type_name::<T>()) });
         self
     }
 
@@ -103,5 +140,21 @@ impl ApiRoutes {
 
     pub fn into_router(self) -> Router<AppState> {
         self.router
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_type_is_read_from_the_extractors() {
+        let json = "(axum_core::extract::private::ViaRequest, axum::extract::state::State<server::state::AppState>, \
+                    server::web::extract::AppJson<app::dto::assignment::CreateAssignmentRequest>)";
+        assert_eq!(body_type(json).as_deref(), Some("CreateAssignmentRequest"));
+        let optional = "(M, server::web::extract::OptionalJson<app::dto::access::IdentityTokenRequest>)";
+        assert_eq!(body_type(optional).as_deref(), Some("IdentityTokenRequest"));
+        assert_eq!(body_type("(M, http::request::Request<axum_core::body::Body>)").as_deref(), Some(Endpoint::ANY_BODY));
+        assert_eq!(body_type("(M, server::web::extract::IdParam)"), None);
     }
 }

@@ -9,7 +9,7 @@ use app::dto::{
 };
 use axum::{Json, extract::State, http::StatusCode};
 
-use super::service::{self, ListTarget, RawBulkCreate};
+use super::service::{self, BulkCreateAssignmentsBody, ListTarget};
 use crate::{
     auth::ManagementAuth,
     state::AppState,
@@ -135,7 +135,7 @@ async fn bulk_create<C: EnvironmentCaller>(
     request_id: RequestId,
     key: IdempotencyKey,
     AppQuery(query): AppQuery<BulkQuery>,
-    AppJson(body): AppJson<RawBulkCreate>,
+    AppJson(body): AppJson<BulkCreateAssignmentsBody>,
 ) -> AppResult<Reply> {
     let idempotency = idempotency(&caller, key, "assignments.bulk-create", &query, &body)?;
     let context = caller.context(request_id);

@@ -255,11 +255,11 @@ pub async fn delete(store: &dyn Store, scope: &EnvironmentScope, context: &Audit
     Ok(())
 }
 
-/// `bulk-create`'s body: items stay raw JSON so each is validated (and reported) on its own.
+/// `bulk-create`'s body as the handler reads it: items stay raw JSON so each is validated (and
+/// reported) on its own; documented as items of `CreateAssignmentRequest`.
 #[derive(Debug, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = BulkCreateAssignmentsBody)]
-pub struct RawBulkCreate {
+pub struct BulkCreateAssignmentsBody {
     /// Each item is read as a `CreateAssignmentRequest`; one that is not is that item's 422.
     #[schema(value_type = Vec<CreateAssignmentRequest>)]
     pub assignments: Vec<Value>,

@@ -126,12 +126,11 @@ async fn deactivate(State(state): State<AppState>, caller: PortalApplicationCall
     Ok(Json(service::set_identity_status(state.store.as_ref(), caller.application(), &context, &id, IdentityStatus::Inactive).await?))
 }
 
-/// `identities/bulk-create`'s body: items stay raw JSON so each is validated (and reported) on
-/// its own.
+/// `identities/bulk-create`'s body as the handler reads it: items stay raw JSON so each is
+/// validated (and reported) on its own; documented as items of `CreateIdentityRequest`.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = BulkCreateIdentitiesBody)]
-pub struct RawBulkIdentities {
+pub struct BulkCreateIdentitiesBody {
     /// Each item is read as a `CreateIdentityRequest`; one that is not is that item's 422.
     #[schema(value_type = Vec<CreateIdentityRequest>)]
     identities: Vec<Value>,
@@ -142,7 +141,7 @@ async fn bulk_create<C: ApplicationCaller>(
     caller: C,
     request_id: RequestId,
     AppQuery(query): AppQuery<BulkQuery>,
-    AppJson(body): AppJson<RawBulkIdentities>,
+    AppJson(body): AppJson<BulkCreateIdentitiesBody>,
 ) -> AppResult<(StatusCode, Json<app::dto::BulkResponse<IdentityResponse>>)> {
     let context = caller.context(request_id);
     let (status, body) = service::bulk_create(state.store.as_ref(), caller.application(), &context, &body.identities, query.into()).await?;
