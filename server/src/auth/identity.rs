@@ -6,16 +6,16 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use super::{
     api_key::verify_api_key,
     credentials::{api_key_header, bearer_token},
-    environment::environment_scope,
+    environment::environment_tenancy,
     tokens::PrincipalKind,
 };
-use crate::{domain::tenancy::EnvironmentScope, state::AppState, web::error::AppError};
+use crate::{domain::tenancy::EnvironmentTenancy, state::AppState, web::error::AppError};
 
 /// An identity of the customer's application, from a token minted by a management client.
 #[derive(Debug, Clone)]
 pub struct IdentityAuth {
     pub identity_id: String,
-    pub scope: EnvironmentScope,
+    pub tenancy: EnvironmentTenancy,
 }
 
 impl FromRequestParts<AppState> for IdentityAuth {
@@ -30,12 +30,12 @@ impl FromRequestParts<AppState> for IdentityAuth {
             .ok_or_else(|| AppError::unauthorized("Send the identity's Bearer token."))?;
         let claims = state.tokens.verify(&token, PrincipalKind::Identity)?;
         let environment_id = claims.env.ok_or_else(|| AppError::unauthorized("The token is invalid."))?;
-        let scope = environment_scope(state, &environment_id).await?;
+        let tenancy = environment_tenancy(state, &environment_id).await?;
         state
             .store
-            .identity_by_id(&scope.application.id, &claims.sub)
+            .identity_by_id(&tenancy.application.id, &claims.sub)
             .await?
             .ok_or_else(|| AppError::unauthorized("The identity no longer exists."))?;
-        Ok(IdentityAuth { identity_id: claims.sub, scope })
+        Ok(IdentityAuth { identity_id: claims.sub, tenancy })
     }
 }

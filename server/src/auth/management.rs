@@ -8,11 +8,11 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use super::{
     api_key::verify_api_key,
     credentials::{api_key_header, bearer_token},
-    environment::environment_scope,
+    environment::environment_tenancy,
     tokens::PrincipalKind,
 };
 use crate::{
-    domain::{api_key, audit::Actor, tenancy::EnvironmentScope},
+    domain::{api_key, audit::Actor, tenancy::EnvironmentTenancy},
     state::AppState,
     web::error::AppError,
 };
@@ -21,7 +21,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct ManagementAuth {
     pub api_key_id: String,
-    pub scope: EnvironmentScope,
+    pub tenancy: EnvironmentTenancy,
 }
 
 impl ManagementAuth {
@@ -60,8 +60,8 @@ impl FromRequestParts<AppState> for ManagementAuth {
         } else {
             return Err(AppError::unauthorized("Send an API key as X-API-Key, or a Bearer token from POST /api/v1/auth/token."));
         };
-        let scope = environment_scope(state, &key.environment_id).await?;
-        let auth = ManagementAuth { api_key_id: key.id, scope };
+        let tenancy = environment_tenancy(state, &key.environment_id).await?;
+        let auth = ManagementAuth { api_key_id: key.id, tenancy };
         state.principals.put(cache_key, generation, auth.clone());
         Ok(auth)
     }

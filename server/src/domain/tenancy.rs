@@ -5,7 +5,7 @@ use crate::store::{Account, Application, Environment};
 
 /// An environment the caller may manage, with the objects above it.
 #[derive(Debug, Clone)]
-pub struct EnvironmentScope {
+pub struct EnvironmentTenancy {
     pub account: Account,
     pub application: Application,
     pub environment: Environment,
@@ -13,20 +13,20 @@ pub struct EnvironmentScope {
 
 /// Where identities live: an application of an account.
 #[derive(Debug, Clone)]
-pub struct ApplicationScope {
+pub struct ApplicationTenancy {
     pub account: Account,
     pub application: Application,
 }
 
-impl From<&EnvironmentScope> for ApplicationScope {
-    fn from(scope: &EnvironmentScope) -> Self {
-        Self { account: scope.account.clone(), application: scope.application.clone() }
+impl From<&EnvironmentTenancy> for ApplicationTenancy {
+    fn from(tenancy: &EnvironmentTenancy) -> Self {
+        Self { account: tenancy.account.clone(), application: tenancy.application.clone() }
     }
 }
 
-impl ApplicationScope {
-    /// This application's `environment`, as the scope of an environment-level call.
-    pub fn with_environment(&self, environment: Environment) -> EnvironmentScope {
-        EnvironmentScope { account: self.account.clone(), application: self.application.clone(), environment }
+impl ApplicationTenancy {
+    /// This application's `environment`, as the tenancy of an environment-level call.
+    pub fn with_environment(&self, environment: Environment) -> EnvironmentTenancy {
+        EnvironmentTenancy { account: self.account.clone(), application: self.application.clone(), environment }
     }
 }

@@ -38,6 +38,7 @@ pub mod health {
     //! Liveness and readiness.
     pub mod docs;
     pub mod routes;
+    pub mod service;
 }
 pub mod identities {
     //! An application's identities, one by one and in bulk.

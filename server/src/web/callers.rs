@@ -12,7 +12,7 @@ use crate::{
     auth::{AdminAuth, ManagementAuth},
     domain::{
         audit::{Actor, AuditContext},
-        tenancy::{ApplicationScope, EnvironmentScope},
+        tenancy::{ApplicationTenancy, EnvironmentTenancy},
     },
     state::AppState,
     store::Store,
@@ -24,7 +24,7 @@ use crate::{
 
 /// Who is calling, and in which environment.
 pub trait EnvironmentCaller: FromRequestParts<AppState, Rejection = AppError> + Send + Sync + 'static {
-    fn scope(&self) -> &EnvironmentScope;
+    fn tenancy(&self) -> &EnvironmentTenancy;
     fn actor(&self) -> Actor;
 
     /// The audit context of a write this caller makes now.
@@ -35,7 +35,7 @@ pub trait EnvironmentCaller: FromRequestParts<AppState, Rejection = AppError> + 
 
 /// Who is calling, for what belongs to an application (identities, the audit log).
 pub trait ApplicationCaller: FromRequestParts<AppState, Rejection = AppError> + Send + Sync + 'static {
-    fn application(&self) -> &ApplicationScope;
+    fn application(&self) -> &ApplicationTenancy;
     fn actor(&self) -> Actor;
 
     fn context(&self, request_id: RequestId) -> AuditContext {
@@ -46,7 +46,7 @@ pub trait ApplicationCaller: FromRequestParts<AppState, Rejection = AppError> + 
 /// An admin in an application named by the path's `{account_slug}` and `{app_slug}`.
 pub struct PortalApplicationCaller {
     pub admin: AdminAuth,
-    scope: ApplicationScope,
+    tenancy: ApplicationTenancy,
 }
 
 impl FromRequestParts<AppState> for PortalApplicationCaller {
@@ -55,14 +55,14 @@ impl FromRequestParts<AppState> for PortalApplicationCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let admin = AdminAuth::from_request_parts(parts, state).await?;
         let params = PathParams::from_request_parts(parts, state).await?;
-        let scope = application_for_admin(state.store.as_ref(), &admin, params.get("account_slug"), params.get("app_slug")).await?;
-        Ok(Self { admin, scope })
+        let tenancy = application_for_admin(state.store.as_ref(), &admin, params.get("account_slug"), params.get("app_slug")).await?;
+        Ok(Self { admin, tenancy })
     }
 }
 
 impl ApplicationCaller for PortalApplicationCaller {
-    fn application(&self) -> &ApplicationScope {
-        &self.scope
+    fn application(&self) -> &ApplicationTenancy {
+        &self.tenancy
     }
 
     fn actor(&self) -> Actor {
@@ -73,7 +73,7 @@ impl ApplicationCaller for PortalApplicationCaller {
 /// An admin in an environment named by the path's slugs (`{env_slug}` under the application).
 pub struct PortalCaller {
     pub admin: AdminAuth,
-    scope: EnvironmentScope,
+    tenancy: EnvironmentTenancy,
 }
 
 impl FromRequestParts<AppState> for PortalCaller {
@@ -88,13 +88,13 @@ impl FromRequestParts<AppState> for PortalCaller {
             .environment_by_slug(&application.application.id, params.get("env_slug"))
             .await?
             .ok_or(AppError::NotFound { what: "environment" })?;
-        Ok(PortalCaller { admin, scope: application.with_environment(environment) })
+        Ok(PortalCaller { admin, tenancy: application.with_environment(environment) })
     }
 }
 
 impl EnvironmentCaller for PortalCaller {
-    fn scope(&self) -> &EnvironmentScope {
-        &self.scope
+    fn tenancy(&self) -> &EnvironmentTenancy {
+        &self.tenancy
     }
 
     fn actor(&self) -> Actor {
@@ -103,8 +103,8 @@ impl EnvironmentCaller for PortalCaller {
 }
 
 impl EnvironmentCaller for ManagementAuth {
-    fn scope(&self) -> &EnvironmentScope {
-        &self.scope
+    fn tenancy(&self) -> &EnvironmentTenancy {
+        &self.tenancy
     }
 
     fn actor(&self) -> Actor {
@@ -115,7 +115,7 @@ impl EnvironmentCaller for ManagementAuth {
 /// A management client reaches the identities of its environment's application.
 pub struct ManagementApplicationCaller {
     auth: ManagementAuth,
-    scope: ApplicationScope,
+    tenancy: ApplicationTenancy,
 }
 
 impl FromRequestParts<AppState> for ManagementApplicationCaller {
@@ -123,14 +123,14 @@ impl FromRequestParts<AppState> for ManagementApplicationCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = ManagementAuth::from_request_parts(parts, state).await?;
-        let scope = ApplicationScope::from(&auth.scope);
-        Ok(Self { auth, scope })
+        let tenancy = ApplicationTenancy::from(&auth.tenancy);
+        Ok(Self { auth, tenancy })
     }
 }
 
 impl ApplicationCaller for ManagementApplicationCaller {
-    fn application(&self) -> &ApplicationScope {
-        &self.scope
+    fn application(&self) -> &ApplicationTenancy {
+        &self.tenancy
     }
 
     fn actor(&self) -> Actor {
@@ -145,11 +145,11 @@ async fn application_for_admin(
     admin: &AdminAuth,
     account_slug: &str,
     application_slug: &str,
-) -> AppResult<ApplicationScope> {
+) -> AppResult<ApplicationTenancy> {
     let not_found = || AppError::NotFound { what: "account" };
     let account = store.account_by_slug(account_slug).await?.ok_or_else(not_found)?;
     store.membership(&account.id, &admin.admin_id).await?.ok_or_else(not_found)?;
     let application =
         store.application_by_slug(&account.id, application_slug).await?.ok_or(AppError::NotFound { what: "application" })?;
-    Ok(ApplicationScope { account, application })
+    Ok(ApplicationTenancy { account, application })
 }

@@ -6,7 +6,6 @@ use axum::{
     extract::{FromRequest, FromRequestParts, Path, Request, rejection::{FormRejection, JsonRejection, QueryRejection}},
     http::request::Parts,
 };
-use serde_json::{Map, Value};
 
 use crate::web::error::AppError;
 
@@ -45,9 +44,9 @@ pub struct AppQuery<T>(pub T);
 
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
-        let mut details = Map::new();
-        details.insert("query".into(), Value::String(serde_reason(&rejection.body_text())));
-        AppError::BadRequest { code: "invalid_query", message: "The query string is invalid.".into(), details }
+        let mut errors = app::dto::FieldErrors::new();
+        errors.add("query", serde_reason(&rejection.body_text()));
+        AppError::invalid_query(errors)
     }
 }
 

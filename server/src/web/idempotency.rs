@@ -45,10 +45,10 @@ impl IdempotencyKey {
     }
 }
 
-/// One keyed request: where its key is unique (caller, environment, endpoint), the key, and
-/// the request's fingerprint.
+/// One keyed request: the namespace its key is unique in (caller, environment, endpoint; the
+/// record's `scope`), the key, and the request's fingerprint.
 pub struct Idempotency {
-    pub scope: String,
+    pub namespace: String,
     pub key: Option<String>,
     pub request_hash: String,
 }
@@ -75,7 +75,7 @@ impl Idempotency {
         hasher.update(serde_json::to_vec(query).map_err(AppError::internal)?);
         hasher.update(serde_json::to_vec(body).map_err(AppError::internal)?);
         Ok(Self {
-            scope: format!("{actor_type}:{actor_id}:{environment_id}:{endpoint}"),
+            namespace: format!("{actor_type}:{actor_id}:{environment_id}:{endpoint}"),
             key: key.read()?,
             request_hash: hex::encode(hasher.finalize()),
         })
@@ -97,7 +97,7 @@ impl Idempotency {
     pub fn record(&self, status: StatusCode, body: &str) -> Option<IdempotencyRecord> {
         Some(IdempotencyRecord {
             id: new_id(),
-            scope: self.scope.clone(),
+            scope: self.namespace.clone(),
             key: self.key.clone()?,
             request_hash: self.request_hash.clone(),
             status_code: i32::from(status.as_u16()),

@@ -28,7 +28,7 @@ pub fn management_routes() -> ApiRoutes {
 }
 
 async fn list(State(state): State<AppState>, caller: PortalCaller, AppQuery(query): AppQuery<PageQuery>) -> AppResult<Json<Paginated<ApiKeyResponse>>> {
-    Ok(Json(service::list_api_keys(state.store.as_ref(), caller.scope(), &query).await?))
+    Ok(Json(service::list_api_keys(state.store.as_ref(), caller.tenancy(), &query).await?))
 }
 
 async fn create(
@@ -37,11 +37,11 @@ async fn create(
     request_id: RequestId,
     AppJson(body): AppJson<CreateApiKeyRequest>,
 ) -> AppResult<(StatusCode, Json<CreatedApiKey>)> {
-    Ok((StatusCode::CREATED, Json(service::create(state.store.as_ref(), caller.scope(), &caller.context(request_id), body).await?)))
+    Ok((StatusCode::CREATED, Json(service::create(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?)))
 }
 
 async fn revoke(State(state): State<AppState>, caller: PortalCaller, IdParam(id): IdParam, request_id: RequestId) -> AppResult<StatusCode> {
-    service::revoke_api_key(state.store.as_ref(), caller.scope(), &caller.context(request_id), &id).await?;
+    service::revoke_api_key(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

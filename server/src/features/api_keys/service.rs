@@ -10,7 +10,7 @@ use crate::{
     domain::{
         api_key,
         audit::{Actor, AuditContext, Change},
-        tenancy::EnvironmentScope,
+        tenancy::EnvironmentTenancy,
         time::timestamp,
     },
     ids::new_id,
@@ -29,34 +29,34 @@ fn api_key_response(key: &ApiKey) -> ApiKeyResponse {
     }
 }
 
-pub async fn list_api_keys(store: &dyn Store, scope: &EnvironmentScope, page: &PageQuery) -> AppResult<Paginated<ApiKeyResponse>> {
+pub async fn list_api_keys(store: &dyn Store, tenancy: &EnvironmentTenancy, page: &PageQuery) -> AppResult<Paginated<ApiKeyResponse>> {
     let page = page.parse().map_err(AppError::invalid_query)?;
-    let keys = store.api_keys(&scope.environment.id).await?;
+    let keys = store.api_keys(&tenancy.environment.id).await?;
     let total = keys.len() as u64;
     let items = keys.iter().skip(page.offset() as usize).take(page.take as usize).map(api_key_response).collect();
     Ok(page_of(items, page, total))
 }
 
 /// `POST .../api-keys` (the portal).
-pub async fn create(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, request: CreateApiKeyRequest) -> AppResult<CreatedApiKey> {
+pub async fn create(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateApiKeyRequest) -> AppResult<CreatedApiKey> {
     request.validate()?;
-    let (key, secret) = create_key(store, scope, request.name.trim(), context.actor.clone()).await?;
+    let (key, secret) = create_key(store, tenancy, request.name.trim(), context.actor.clone()).await?;
     Ok(CreatedApiKey { key: api_key_response(&key), secret })
 }
 
 /// Revokes at once: the key, and every token exchanged for it, is a 401 from now on.
-pub async fn revoke_api_key(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, id: &str) -> AppResult<()> {
+pub async fn revoke_api_key(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
     let key = store
         .api_key_by_id(id)
         .await?
-        .filter(|key| key.environment_id == scope.environment.id)
+        .filter(|key| key.environment_id == tenancy.environment.id)
         .ok_or(AppError::NotFound { what: "API key" })?;
     if key.revoked_at.is_some() {
         return Ok(());
     }
     let audit = context.event(Change {
-        account_id: &scope.account.id,
-        environment_id: Some(&scope.environment.id),
+        account_id: &tenancy.account.id,
+        environment_id: Some(&tenancy.environment.id),
         action: "api_key.revoke",
         target_type: "api_key",
         target_id: Some(id),
@@ -90,12 +90,12 @@ pub async fn create_api_key(
         .environment_by_slug(&application.id, environment_slug)
         .await?
         .ok_or(AppError::NotFound { what: "environment" })?;
-    create_key(store, &EnvironmentScope { account, application, environment }, name, actor).await
+    create_key(store, &EnvironmentTenancy { account, application, environment }, name, actor).await
 }
 
 /// The key and its secret, which exists nowhere else once returned.
-async fn create_key(store: &dyn Store, scope: &EnvironmentScope, name: &str, actor: Actor) -> AppResult<(ApiKey, String)> {
-    let EnvironmentScope { account, environment, .. } = scope;
+async fn create_key(store: &dyn Store, tenancy: &EnvironmentTenancy, name: &str, actor: Actor) -> AppResult<(ApiKey, String)> {
+    let EnvironmentTenancy { account, environment, .. } = tenancy;
     let (prefix, secret) = api_key::generate();
     let now = Timestamp::now().as_millis();
     let key = ApiKey {

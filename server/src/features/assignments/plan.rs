@@ -15,7 +15,7 @@ use crate::{
     domain::{
         audit::{AuditContext, Change},
         identity, role,
-        tenancy::EnvironmentScope,
+        tenancy::EnvironmentTenancy,
         time::timestamp,
     },
     ids::new_id,
@@ -44,7 +44,7 @@ fn audit_state(row: &Assignment) -> Value {
 }
 
 pub(super) fn audit_event(
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     action: &'static str,
     id: &str,
@@ -52,8 +52,8 @@ pub(super) fn audit_event(
     after: Option<&Assignment>,
 ) -> AuditEvent {
     context.event(Change {
-        account_id: &scope.account.id,
-        environment_id: Some(&scope.environment.id),
+        account_id: &tenancy.account.id,
+        environment_id: Some(&tenancy.environment.id),
         action,
         target_type: "assignment",
         target_id: Some(id),
@@ -80,11 +80,11 @@ struct Lookups {
 }
 
 impl Lookups {
-    async fn load(store: &dyn Store, scope: &EnvironmentScope, identity_ids: &[&str], node_ids: &[&str]) -> AppResult<Self> {
-        let identities = store.identity_statuses(&scope.application.id, &unique(identity_ids)).await?.into_iter().collect();
+    async fn load(store: &dyn Store, tenancy: &EnvironmentTenancy, identity_ids: &[&str], node_ids: &[&str]) -> AppResult<Self> {
+        let identities = store.identity_statuses(&tenancy.application.id, &unique(identity_ids)).await?.into_iter().collect();
         let wanted: HashSet<&str> = node_ids.iter().copied().collect();
-        let nodes = store.node_ids(&scope.environment.id).await?.into_iter().filter(|id| wanted.contains(id.as_str())).collect();
-        let roles = store.roles(&scope.environment.id).await?.into_iter().map(|role| (role.id.clone(), role)).collect();
+        let nodes = store.node_ids(&tenancy.environment.id).await?.into_iter().filter(|id| wanted.contains(id.as_str())).collect();
+        let roles = store.roles(&tenancy.environment.id).await?.into_iter().map(|role| (role.id.clone(), role)).collect();
         Ok(Self { identities, nodes, roles })
     }
 
@@ -168,7 +168,7 @@ fn finish(
 /// item's error, not the whole request's.
 pub(super) async fn plan_bulk_create(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     items: &[Value],
     options: BulkOptions,
@@ -193,7 +193,7 @@ pub(super) async fn plan_bulk_create(
         .filter_map(|item| item.as_ref().ok())
         .map(|(item, _)| (item.identity_id.as_str(), item.node_id.as_str()))
         .unzip();
-    let lookups = Lookups::load(store, scope, &identity_ids, &node_ids).await?;
+    let lookups = Lookups::load(store, tenancy, &identity_ids, &node_ids).await?;
     let checked: Vec<Result<(CreateAssignmentRequest, Window), ItemError>> = parsed
         .into_iter()
         .map(|item| item.and_then(|(item, window)| lookups.check(&item).map(|()| (item, window))))
@@ -228,7 +228,7 @@ pub(super) async fn plan_bulk_create(
                     first_seen.insert(key, index);
                     let row = Assignment {
                         id: new_id(),
-                        environment_id: scope.environment.id.clone(),
+                        environment_id: tenancy.environment.id.clone(),
                         identity_id: item.identity_id.clone(),
                         node_id: item.node_id.clone(),
                         role_id: item.role_id.clone(),
@@ -238,7 +238,7 @@ pub(super) async fn plan_bulk_create(
                         updated_at: now,
                     };
                     let data = response(&row);
-                    write.audit.push(audit_event(scope, context, "assignment.create", &row.id, None, Some(&row)));
+                    write.audit.push(audit_event(tenancy, context, "assignment.create", &row.id, None, Some(&row)));
                     write.inserts.push(row);
                     Ok(data)
                 }
@@ -257,9 +257,9 @@ fn unique_triples<'a>(triples: &[(&'a str, &'a str, &'a str)]) -> Vec<(&'a str, 
 }
 
 /// The role a write moves assignments to: 404 when unknown here, 400 for a system role.
-pub(super) async fn assignable_role(store: &dyn Store, scope: &EnvironmentScope, role_id: &str) -> AppResult<Role> {
+pub(super) async fn assignable_role(store: &dyn Store, tenancy: &EnvironmentTenancy, role_id: &str) -> AppResult<Role> {
     let role = store
-        .role_by_id(&scope.environment.id, role_id)
+        .role_by_id(&tenancy.environment.id, role_id)
         .await?
         .ok_or_else(|| ItemError::not_found("role", "role_id", role_id))?;
     role::usable(&role)?;
@@ -267,10 +267,10 @@ pub(super) async fn assignable_role(store: &dyn Store, scope: &EnvironmentScope,
 }
 
 /// Resolves `ids` to stored assignments: each one found, unknown (404) or repeated (409).
-async fn resolve_ids(store: &dyn Store, scope: &EnvironmentScope, ids: &[String]) -> AppResult<Vec<Result<Assignment, ItemError>>> {
+async fn resolve_ids(store: &dyn Store, tenancy: &EnvironmentTenancy, ids: &[String]) -> AppResult<Vec<Result<Assignment, ItemError>>> {
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let found: HashMap<String, Assignment> = store
-        .assignments_by_ids(&scope.environment.id, &unique(&refs))
+        .assignments_by_ids(&tenancy.environment.id, &unique(&refs))
         .await?
         .into_iter()
         .map(|row| (row.id.clone(), row))
@@ -292,20 +292,20 @@ async fn resolve_ids(store: &dyn Store, scope: &EnvironmentScope, ids: &[String]
 /// `bulk-remove`: results carry the removed assignments.
 pub(super) async fn plan_bulk_remove(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     ids: &[String],
     options: BulkOptions,
 ) -> AppResult<BulkPlan> {
     check_batch_size(ids.len(), "ids")?;
-    let resolved = resolve_ids(store, scope, ids).await?;
+    let resolved = resolve_ids(store, tenancy, ids).await?;
     let mut write = AssignmentWrite::default();
     let outcomes = resolved
         .into_iter()
         .enumerate()
         .map(|(index, row)| match row {
             Ok(row) => {
-                write.audit.push(audit_event(scope, context, "assignment.delete", &row.id, Some(&row), None));
+                write.audit.push(audit_event(tenancy, context, "assignment.delete", &row.id, Some(&row), None));
                 write.deletes.push(row.id.clone());
                 Ok(response(&row))
             }
@@ -320,15 +320,15 @@ pub(super) async fn plan_bulk_remove(
 /// new role at that node).
 pub(super) async fn plan_bulk_change_role(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     request: &BulkChangeRoleRequest,
     options: BulkOptions,
 ) -> AppResult<BulkPlan> {
     request.validate()?;
     check_batch_size(request.ids.len(), "ids")?;
-    let role = assignable_role(store, scope, &request.role_id).await?;
-    let resolved = resolve_ids(store, scope, &request.ids).await?;
+    let role = assignable_role(store, tenancy, &request.role_id).await?;
+    let resolved = resolve_ids(store, tenancy, &request.ids).await?;
     let moving: Vec<(&str, &str, &str)> = resolved
         .iter()
         .filter_map(|row| row.as_ref().ok())
@@ -358,7 +358,7 @@ pub(super) async fn plan_bulk_change_role(
             }
             claimed.insert(pair, index);
             let updated = Assignment { role_id: role.id.clone(), updated_at: now, ..row.clone() };
-            write.audit.push(audit_event(scope, context, "assignment.update", &row.id, Some(&row), Some(&updated)));
+            write.audit.push(audit_event(tenancy, context, "assignment.update", &row.id, Some(&row), Some(&updated)));
             changed_ids.push(row.id.clone());
             Ok(response(&updated))
         });

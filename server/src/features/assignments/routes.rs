@@ -55,11 +55,11 @@ async fn list<C: EnvironmentCaller>(
     caller: C,
     AppQuery(query): AppQuery<AssignmentListQuery>,
 ) -> AppResult<Json<AssignmentPage>> {
-    Ok(Json(service::list(state.store.as_ref(), &state.index, caller.scope(), &query, ListTarget::Environment).await?))
+    Ok(Json(service::list(state.store.as_ref(), &state.index, caller.tenancy(), &query, ListTarget::Environment).await?))
 }
 
 async fn summary<C: EnvironmentCaller>(State(state): State<AppState>, caller: C) -> AppResult<Json<AssignmentSummary>> {
-    Ok(Json(service::summary(state.store.as_ref(), caller.scope()).await?))
+    Ok(Json(service::summary(state.store.as_ref(), caller.tenancy()).await?))
 }
 
 async fn node_assignments<C: EnvironmentCaller>(
@@ -68,7 +68,7 @@ async fn node_assignments<C: EnvironmentCaller>(
     IdParam(node_id): IdParam,
     AppQuery(query): AppQuery<AssignmentListQuery>,
 ) -> AppResult<Json<AssignmentPage>> {
-    Ok(Json(service::list(state.store.as_ref(), &state.index, caller.scope(), &query, ListTarget::Node(node_id)).await?))
+    Ok(Json(service::list(state.store.as_ref(), &state.index, caller.tenancy(), &query, ListTarget::Node(node_id)).await?))
 }
 
 async fn identity_assignments(
@@ -86,7 +86,7 @@ async fn create<C: EnvironmentCaller>(
     request_id: RequestId,
     AppJson(body): AppJson<CreateAssignmentRequest>,
 ) -> AppResult<(StatusCode, Json<AssignmentResponse>)> {
-    let created = service::create(state.store.as_ref(), caller.scope(), &caller.context(request_id), body).await?;
+    let created = service::create(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -95,7 +95,7 @@ async fn get_one<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
 ) -> AppResult<Json<AssignmentResponse>> {
-    Ok(Json(service::get(state.store.as_ref(), caller.scope(), &id).await?))
+    Ok(Json(service::get(state.store.as_ref(), caller.tenancy(), &id).await?))
 }
 
 async fn update<C: EnvironmentCaller>(
@@ -105,7 +105,7 @@ async fn update<C: EnvironmentCaller>(
     request_id: RequestId,
     AppJson(body): AppJson<UpdateAssignmentRequest>,
 ) -> AppResult<Json<AssignmentResponse>> {
-    Ok(Json(service::update(state.store.as_ref(), caller.scope(), &caller.context(request_id), &id, body).await?))
+    Ok(Json(service::update(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, body).await?))
 }
 
 async fn delete_one<C: EnvironmentCaller>(
@@ -114,11 +114,11 @@ async fn delete_one<C: EnvironmentCaller>(
     IdParam(id): IdParam,
     request_id: RequestId,
 ) -> AppResult<StatusCode> {
-    service::delete(state.store.as_ref(), caller.scope(), &caller.context(request_id), &id).await?;
+    service::delete(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The key's uniqueness scope and the request's fingerprint, for `endpoint`.
+/// The key's uniqueness tenancy and the request's fingerprint, for `endpoint`.
 fn idempotency<C: EnvironmentCaller>(
     caller: &C,
     key: IdempotencyKey,
@@ -126,7 +126,7 @@ fn idempotency<C: EnvironmentCaller>(
     query: &BulkQuery,
     body: &impl serde::Serialize,
 ) -> AppResult<Idempotency> {
-    Idempotency::new(key, &caller.actor(), &caller.scope().environment.id, endpoint, query, body)
+    Idempotency::new(key, &caller.actor(), &caller.tenancy().environment.id, endpoint, query, body)
 }
 
 async fn bulk_create<C: EnvironmentCaller>(
@@ -139,7 +139,7 @@ async fn bulk_create<C: EnvironmentCaller>(
 ) -> AppResult<Reply> {
     let idempotency = idempotency(&caller, key, "assignments.bulk-create", &query, &body)?;
     let context = caller.context(request_id);
-    service::bulk_create(state.store.as_ref(), caller.scope(), &context, &idempotency, &body.assignments, query.into()).await
+    service::bulk_create(state.store.as_ref(), caller.tenancy(), &context, &idempotency, &body.assignments, query.into()).await
 }
 
 async fn bulk_remove<C: EnvironmentCaller>(
@@ -152,7 +152,7 @@ async fn bulk_remove<C: EnvironmentCaller>(
 ) -> AppResult<Reply> {
     let idempotency = idempotency(&caller, key, "assignments.bulk-remove", &query, &body)?;
     let context = caller.context(request_id);
-    service::bulk_remove(state.store.as_ref(), caller.scope(), &context, &idempotency, &body.ids, query.into()).await
+    service::bulk_remove(state.store.as_ref(), caller.tenancy(), &context, &idempotency, &body.ids, query.into()).await
 }
 
 async fn bulk_change_role<C: EnvironmentCaller>(
@@ -165,5 +165,5 @@ async fn bulk_change_role<C: EnvironmentCaller>(
 ) -> AppResult<Reply> {
     let idempotency = idempotency(&caller, key, "assignments.bulk-change-role", &query, &body)?;
     let context = caller.context(request_id);
-    service::bulk_change_role(state.store.as_ref(), caller.scope(), &context, &idempotency, &body, query.into()).await
+    service::bulk_change_role(state.store.as_ref(), caller.tenancy(), &context, &idempotency, &body, query.into()).await
 }

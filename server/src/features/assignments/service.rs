@@ -5,7 +5,7 @@
 use app::dto::{
     AccessType, AssignmentDetail, AssignmentIdentity, AssignmentListQuery, AssignmentPage, AssignmentResponse,
     AssignmentRole, AssignmentRow, AssignmentSort, AssignmentStatus, AssignmentStatusCounts, AssignmentSummary,
-    BulkChangeRoleRequest, BulkMode, CreateAssignmentRequest, FieldErrors, IdentityAssignmentsQuery, Paginated, RoleCount,
+    BulkChangeRoleRequest, BulkMode, CreateAssignmentRequest, IdentityAssignmentsQuery, Paginated, RoleCount,
     SortOrder, Timestamp, UpdateAssignmentRequest, Validate, Window, page_of,
 };
 use axum::http::StatusCode;
@@ -21,7 +21,7 @@ use crate::{
     domain::{
         audit::AuditContext,
         node_path,
-        tenancy::{ApplicationScope, EnvironmentScope},
+        tenancy::{ApplicationTenancy, EnvironmentTenancy},
         time::timestamp,
     },
     store::{
@@ -46,33 +46,28 @@ pub enum ListTarget {
     Node(String),
 }
 
-fn bad_query(errors: FieldErrors) -> AppError {
-    let details = errors.0.into_iter().map(|(field, message)| (field, Value::String(message))).collect();
-    AppError::BadRequest { code: "invalid_query", message: "The query string is invalid.".into(), details }
-}
-
 /// The app-wide list (seed page) and `nodes/{id}/assignments`.
 pub async fn list(
     store: &dyn Store,
     indexes: &std::sync::Arc<crate::index::Indexes>,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     query: &AssignmentListQuery,
     target: ListTarget,
 ) -> AppResult<AssignmentPage> {
     let node = match &target {
         ListTarget::Environment => None,
         ListTarget::Node(id) => {
-            Some(store.node_by_id(&scope.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })?)
+            Some(store.node_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })?)
         }
     };
-    let page = query.page_request().map_err(bad_query)?;
+    let page = query.page_request().map_err(AppError::invalid_query)?;
     let now = Timestamp::now().as_millis();
     let (on_nodes, at_node) = match &node {
         None => (None, None),
         Some(node) => (Some(node_path::lineage(&node.id_path).map(str::to_owned).collect()), Some(node.id.as_str())),
     };
     let filter = AssignmentFilter {
-        environment_id: scope.environment.id.clone(),
+        environment_id: tenancy.environment.id.clone(),
         on_nodes,
         role_id: query.role_id.clone().filter(|id| !id.is_empty()),
         source_node_id: query.source_node_id.clone().filter(|id| !id.is_empty()),
@@ -86,7 +81,7 @@ pub async fn list(
         limit: i64::from(page.take),
         offset: page.offset() as i64,
     };
-    let (views, total) = match indexes.current(&scope.environment.id, &scope.application.id) {
+    let (views, total) = match indexes.current(&tenancy.environment.id, &tenancy.application.id) {
         Some(index) => index.views(&filter, slice),
         None => store.assignment_views(&filter, slice).await?,
     };
@@ -123,10 +118,10 @@ fn row(view: AssignmentView, at_node: Option<&str>, now: i64) -> AssignmentRow {
     }
 }
 
-pub async fn summary(store: &dyn Store, scope: &EnvironmentScope) -> AppResult<AssignmentSummary> {
-    let stats = store.environment_stats(&scope.environment, Timestamp::now().as_millis()).await?;
+pub async fn summary(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResult<AssignmentSummary> {
+    let stats = store.environment_stats(&tenancy.environment, Timestamp::now().as_millis()).await?;
     let by_role = store
-        .role_usage(&scope.environment.id)
+        .role_usage(&tenancy.environment.id)
         .await?
         .into_iter()
         .map(|usage| RoleCount { role_id: usage.role_id, role_name: usage.role_name, count: usage.assignments })
@@ -143,24 +138,24 @@ pub async fn summary(store: &dyn Store, scope: &EnvironmentScope) -> AppResult<A
     })
 }
 
-pub async fn get(store: &dyn Store, scope: &EnvironmentScope, id: &str) -> AppResult<AssignmentResponse> {
-    Ok(response(&find(store, scope, id).await?))
+pub async fn get(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<AssignmentResponse> {
+    Ok(response(&find(store, tenancy, id).await?))
 }
 
-async fn find(store: &dyn Store, scope: &EnvironmentScope, id: &str) -> AppResult<Assignment> {
-    store.assignment_by_id(&scope.environment.id, id).await?.ok_or(AppError::NotFound { what: "assignment" })
+async fn find(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Assignment> {
+    store.assignment_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "assignment" })
 }
 
 /// `identities/{id}/assignments` (seed page): the identity's assignments in the application's
 /// environments (or the one named by `?environment=`).
 pub async fn for_identity(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     identity_id: &str,
     query: &IdentityAssignmentsQuery,
 ) -> AppResult<Paginated<AssignmentResponse>> {
-    let application = &scope.application;
-    let page = query.page_request().map_err(bad_query)?;
+    let application = &tenancy.application;
+    let page = query.page_request().map_err(AppError::invalid_query)?;
     store.identity_by_id(&application.id, identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
     let environment_ids = match query.environment.as_deref().filter(|slug| !slug.is_empty()) {
         Some(slug) => vec![
@@ -184,14 +179,14 @@ pub async fn for_identity(
 /// `POST .../assignments`: one item through the bulk rules, so the two can never disagree.
 pub async fn create(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     request: CreateAssignmentRequest,
 ) -> AppResult<AssignmentResponse> {
     request.validate()?;
     let raw = serde_json::to_value(&request).map_err(AppError::internal)?;
     let options = BulkOptions { mode: BulkMode::Atomic, dry_run: false };
-    let plan = plan_bulk_create(store, scope, context, &[raw], options, StoredDuplicates::Query).await?;
+    let plan = plan_bulk_create(store, tenancy, context, &[raw], options, StoredDuplicates::Query).await?;
     let result = plan.body.results.into_iter().next().ok_or_else(|| AppError::internal("empty plan"))?;
     match (result.data, result.error) {
         (Some(data), _) => {
@@ -209,14 +204,14 @@ pub async fn create(
 /// `PATCH .../assignments/{id}` (seed page).
 pub async fn update(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     id: &str,
     request: UpdateAssignmentRequest,
 ) -> AppResult<AssignmentResponse> {
-    let current = find(store, scope, id).await?;
+    let current = find(store, tenancy, id).await?;
     let change = request.parse()?;
-    let role = assignable_role(store, scope, &request.role_id).await?;
+    let role = assignable_role(store, tenancy, &request.role_id).await?;
     let stored = Window { from: current.effective_from.and_then(Timestamp::from_millis), to: current.effective_to.and_then(Timestamp::from_millis) };
     let window = UpdateAssignmentRequest::check_against(change, stored)?;
     if role.id != current.role_id
@@ -236,7 +231,7 @@ pub async fn update(
         return Ok(response(&current));
     }
     let write = AssignmentWrite {
-        audit: vec![audit_event(scope, context, "assignment.update", id, Some(&current), Some(&updated))],
+        audit: vec![audit_event(tenancy, context, "assignment.update", id, Some(&current), Some(&updated))],
         updates: vec![updated.clone()],
         ..Default::default()
     };
@@ -244,11 +239,11 @@ pub async fn update(
     Ok(response(&updated))
 }
 
-pub async fn delete(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, id: &str) -> AppResult<()> {
-    let current = find(store, scope, id).await?;
+pub async fn delete(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
+    let current = find(store, tenancy, id).await?;
     let write = AssignmentWrite {
         deletes: vec![current.id.clone()],
-        audit: vec![audit_event(scope, context, "assignment.delete", id, Some(&current), None)],
+        audit: vec![audit_event(tenancy, context, "assignment.delete", id, Some(&current), None)],
         ..Default::default()
     };
     store.write_assignments(&write).await?;
@@ -268,37 +263,37 @@ pub struct BulkCreateAssignmentsBody {
 /// `POST .../assignments/bulk-create`, under the request's `Idempotency-Key` if any.
 pub async fn bulk_create(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     idempotency: &Idempotency,
     items: &[Value],
     options: BulkOptions,
 ) -> AppResult<Reply> {
-    idempotent(store, idempotency, options, |duplicates| plan_bulk_create(store, scope, context, items, options, duplicates)).await
+    idempotent(store, idempotency, options, |duplicates| plan_bulk_create(store, tenancy, context, items, options, duplicates)).await
 }
 
 /// `POST .../assignments/bulk-remove`.
 pub async fn bulk_remove(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     idempotency: &Idempotency,
     ids: &[String],
     options: BulkOptions,
 ) -> AppResult<Reply> {
-    idempotent(store, idempotency, options, |_| plan_bulk_remove(store, scope, context, ids, options)).await
+    idempotent(store, idempotency, options, |_| plan_bulk_remove(store, tenancy, context, ids, options)).await
 }
 
 /// `POST .../assignments/bulk-change-role`.
 pub async fn bulk_change_role(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     idempotency: &Idempotency,
     request: &BulkChangeRoleRequest,
     options: BulkOptions,
 ) -> AppResult<Reply> {
-    idempotent(store, idempotency, options, |_| plan_bulk_change_role(store, scope, context, request, options)).await
+    idempotent(store, idempotency, options, |_| plan_bulk_change_role(store, tenancy, context, request, options)).await
 }
 
 /// Runs a bulk plan under the request's `Idempotency-Key`, if any: a retry with the same key and
@@ -317,7 +312,7 @@ async fn idempotent<F: Future<Output = AppResult<BulkPlan>>>(
 ) -> AppResult<Reply> {
     if let Some(key) = &idempotency.key
         && let Some(record) =
-            store.idempotency_record(&idempotency.scope, key, Timestamp::now().as_millis() - IDEMPOTENCY_TTL_MS).await?
+            store.idempotency_record(&idempotency.namespace, key, Timestamp::now().as_millis() - IDEMPOTENCY_TTL_MS).await?
     {
         return idempotency.replay(record);
     }
@@ -346,19 +341,19 @@ async fn idempotent<F: Future<Output = AppResult<BulkPlan>>>(
 /// subtree, a role).
 pub async fn deletion_audit(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     filter: AssignmentFilter,
 ) -> AppResult<Vec<AuditEvent>> {
-    let filter = AssignmentFilter { environment_id: scope.environment.id.clone(), now_ms: context.at, ..filter };
+    let filter = AssignmentFilter { environment_id: tenancy.environment.id.clone(), now_ms: context.at, ..filter };
     let slice = Slice { sort: AssignmentSort::CreatedAt, order: SortOrder::Asc, limit: i64::MAX / 2, offset: 0 };
-    let environment_id = Some(scope.environment.id.as_str());
+    let environment_id = Some(tenancy.environment.id.as_str());
     let (views, _) = store.assignment_views(&filter, slice).await?;
     Ok(views
         .iter()
         .map(|view| {
             let before = serde_json::to_value(response(&view.assignment)).ok();
-            context.record(&scope.account, environment_id, "assignment.delete", ("assignment", &view.assignment.id), before, None)
+            context.record(&tenancy.account, environment_id, "assignment.delete", ("assignment", &view.assignment.id), before, None)
         })
         .collect())
 }

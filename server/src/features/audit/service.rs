@@ -4,18 +4,18 @@
 use app::dto::{AuditEventResponse, AuditQuery, Paginated, page_of};
 
 use crate::{
-    domain::{tenancy::ApplicationScope, time::timestamp},
+    domain::{tenancy::ApplicationTenancy, time::timestamp},
     store::{AuditFilter, Store},
     web::error::{AppError, AppResult},
 };
 
 /// The account's events, narrowed by the query (`environment` is a slug of this application).
-pub async fn audit_events(store: &dyn Store, scope: &ApplicationScope, query: &AuditQuery) -> AppResult<Paginated<AuditEventResponse>> {
-    let account = &scope.account;
+pub async fn audit_events(store: &dyn Store, tenancy: &ApplicationTenancy, query: &AuditQuery) -> AppResult<Paginated<AuditEventResponse>> {
+    let account = &tenancy.account;
     let page = query.page_request().map_err(AppError::invalid_query)?;
     let environment_id = match query.environment.as_deref().filter(|s| !s.is_empty()) {
         Some(slug) => Some(
-            store.environment_by_slug(&scope.application.id, slug).await?.ok_or(AppError::NotFound { what: "environment" })?.id,
+            store.environment_by_slug(&tenancy.application.id, slug).await?.ok_or(AppError::NotFound { what: "environment" })?.id,
         ),
         None => None,
     };

@@ -38,11 +38,11 @@ pub fn management_routes() -> ApiRoutes {
 }
 
 async fn check(State(state): State<AppState>, caller: ManagementAuth, AppJson(body): AppJson<CheckRequest>) -> AppResult<Json<CheckResponse>> {
-    Ok(Json(service::check(state.store.as_ref(), &state.index, &caller.scope, &body).await?))
+    Ok(Json(service::check(state.store.as_ref(), &state.index, &caller.tenancy, &body).await?))
 }
 
 async fn check_batch(State(state): State<AppState>, caller: ManagementAuth, AppJson(body): AppJson<BatchCheckRequest>) -> AppResult<Json<BatchCheckResponse>> {
-    Ok(Json(BatchCheckResponse { results: service::check_batch(state.store.as_ref(), &state.index, &caller.scope, &body.checks).await? }))
+    Ok(Json(BatchCheckResponse { results: service::check_batch(state.store.as_ref(), &state.index, &caller.tenancy, &body.checks).await? }))
 }
 
 /// The body is optional: no body means the default lifetime.
@@ -52,7 +52,7 @@ async fn mint_identity_token(
     IdParam(id): IdParam,
     OptionalJson(request): OptionalJson<IdentityTokenRequest>,
 ) -> AppResult<(StatusCode, Json<TokenResponse>)> {
-    let token = service::mint_identity_token(state.store.as_ref(), &state.tokens, &caller.scope, &id, request).await?;
+    let token = service::mint_identity_token(state.store.as_ref(), &state.tokens, &caller.tenancy, &id, request).await?;
     Ok((StatusCode::CREATED, Json(token)))
 }
 
@@ -74,12 +74,12 @@ async fn my_permissions(
     AppQuery(query): AppQuery<MePermissionsQuery>,
 ) -> AppResult<Json<EffectivePermissionsResponse>> {
     let store = state.store.as_ref();
-    Ok(Json(service::effective_permissions(store, &caller.scope, &caller.identity_id, query.node_id.as_deref(), query.at).await?))
+    Ok(Json(service::effective_permissions(store, &caller.tenancy, &caller.identity_id, query.node_id.as_deref(), query.at).await?))
 }
 
 async fn my_check(State(state): State<AppState>, caller: IdentityAuth, AppJson(body): AppJson<MeCheckRequest>) -> AppResult<Json<CheckResponse>> {
     let request = CheckRequest { identity_id: caller.identity_id.clone(), permission: body.permission, node_id: body.node_id, at: body.at, correlation_id: None };
-    Ok(Json(service::check(state.store.as_ref(), &state.index, &caller.scope, &request).await?))
+    Ok(Json(service::check(state.store.as_ref(), &state.index, &caller.tenancy, &request).await?))
 }
 
 async fn portal_effective_permissions(

@@ -19,7 +19,7 @@ use crate::{
     auth::{Claims, PrincipalKind, TokenKeys, tokens::ISSUER},
     domain::{
         identity, node_path,
-        tenancy::{ApplicationScope, EnvironmentScope},
+        tenancy::{ApplicationTenancy, EnvironmentTenancy},
         time::timestamp,
     },
     index::{Decision, Indexes},
@@ -48,23 +48,23 @@ fn reason(grant: Option<&Grant>) -> CheckResponse {
 }
 
 /// `POST /api/v1/check`: unknown identity or node is a 404; an inactive identity is never allowed.
-pub async fn check(store: &dyn Store, indexes: &Arc<Indexes>, scope: &EnvironmentScope, request: &CheckRequest) -> AppResult<CheckResponse> {
+pub async fn check(store: &dyn Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppResult<CheckResponse> {
     check_key(&request.permission)?;
-    if let Some(index) = indexes.current(&scope.environment.id, &scope.application.id) {
+    if let Some(index) = indexes.current(&tenancy.environment.id, &tenancy.application.id) {
         let at = request.at.unwrap_or_else(Timestamp::now).as_millis();
         return match index.check(&request.identity_id, &request.permission, &request.node_id, at) {
-            Decision::Unknown => Err(unknown_identity_or_node(store, scope, request).await),
+            Decision::Unknown => Err(unknown_identity_or_node(store, tenancy, request).await),
             decision => Ok(CheckResponse { correlation_id: request.correlation_id.clone(), ..indexed(decision) }),
         };
     }
-    let identity = store.identity_by_id(&scope.application.id, &request.identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
-    let node = store.node_by_id(&scope.environment.id, &request.node_id).await?.ok_or(AppError::NotFound { what: "node" })?;
+    let identity = store.identity_by_id(&tenancy.application.id, &request.identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
+    let node = store.node_by_id(&tenancy.environment.id, &request.node_id).await?.ok_or(AppError::NotFound { what: "node" })?;
     let mut response = if !identity::is_active(&identity.status) {
         reason(None)
     } else {
         let at = request.at.unwrap_or_else(Timestamp::now).as_millis();
         let path: Vec<String> = node_path::lineage(&node.id_path).map(str::to_owned).collect();
-        let grants = store.grants(&scope.environment.id, &[&identity.id], Some(&path), Some(&request.permission), at).await?;
+        let grants = store.grants(&tenancy.environment.id, &[&identity.id], Some(&path), Some(&request.permission), at).await?;
         reason(grants.first())
     };
     response.correlation_id = request.correlation_id.clone();
@@ -83,8 +83,8 @@ fn indexed(decision: Decision) -> CheckResponse {
 }
 
 /// The 404 for a check the index could not place: which of the two is missing.
-async fn unknown_identity_or_node(store: &dyn Store, scope: &EnvironmentScope, request: &CheckRequest) -> AppError {
-    match store.identity_by_id(&scope.application.id, &request.identity_id).await {
+async fn unknown_identity_or_node(store: &dyn Store, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppError {
+    match store.identity_by_id(&tenancy.application.id, &request.identity_id).await {
         Ok(Some(_)) => AppError::NotFound { what: "node" },
         Ok(None) => AppError::NotFound { what: "identity" },
         Err(err) => err.into(),
@@ -94,7 +94,7 @@ async fn unknown_identity_or_node(store: &dyn Store, scope: &EnvironmentScope, r
 /// `POST /api/v1/check/batch`: up to 1,000 checks, answered in request order. An unknown
 /// identity or node, or an inactive identity, is `allowed: false` there (one bad item does not
 /// fail the batch); a malformed permission key fails the request (422 naming the item).
-pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, scope: &EnvironmentScope, checks: &[CheckRequest]) -> AppResult<Vec<CheckResponse>> {
+pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, checks: &[CheckRequest]) -> AppResult<Vec<CheckResponse>> {
     if checks.len() > MAX_BATCH_CHECKS {
         return Err(AppError::PayloadTooLarge { message: format!("A batch takes at most {MAX_BATCH_CHECKS} checks; this one has {}.", checks.len()) });
     }
@@ -104,7 +104,7 @@ pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, scope: &Envi
     }
     errors.into_result()?;
 
-    if let Some(index) = indexes.current(&scope.environment.id, &scope.application.id) {
+    if let Some(index) = indexes.current(&tenancy.environment.id, &tenancy.application.id) {
         let now = Timestamp::now().as_millis();
         return Ok(checks
             .iter()
@@ -115,13 +115,13 @@ pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, scope: &Envi
             .collect());
     }
 
-    let nodes: HashMap<String, Node> = store.nodes(&scope.environment.id).await?.into_iter().map(|n| (n.id.clone(), n)).collect();
+    let nodes: HashMap<String, Node> = store.nodes(&tenancy.environment.id).await?.into_iter().map(|n| (n.id.clone(), n)).collect();
     let identity_ids: Vec<&str> = {
         let mut seen = HashSet::new();
         checks.iter().map(|c| c.identity_id.as_str()).filter(|id| seen.insert(*id)).collect()
     };
     let active: HashSet<String> = store
-        .identities_by_ids(&scope.application.id, &identity_ids)
+        .identities_by_ids(&tenancy.application.id, &identity_ids)
         .await?
         .into_iter()
         .filter(|i| identity::is_active(&i.status))
@@ -133,7 +133,7 @@ pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, scope: &Envi
     for at in checks.iter().map(|c| c.at.map_or(now, |t| t.as_millis())).collect::<HashSet<_>>() {
         let ids: Vec<&str> = active.iter().map(String::as_str).collect();
         let mut grouped: HashMap<String, Vec<Grant>> = HashMap::new();
-        for grant in store.grants(&scope.environment.id, &ids, None, None, at).await? {
+        for grant in store.grants(&tenancy.environment.id, &ids, None, None, at).await? {
             grouped.entry(grant.identity_id.clone()).or_default().push(grant);
         }
         by_instant.insert(at, grouped);
@@ -155,20 +155,20 @@ pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, scope: &Envi
 /// anywhere), with every assignment that grants it. An inactive identity holds none.
 pub async fn effective_permissions(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     identity_id: &str,
     node_id: Option<&str>,
     at: Option<Timestamp>,
 ) -> AppResult<EffectivePermissionsResponse> {
-    let identity = store.identity_by_id(&scope.application.id, identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
+    let identity = store.identity_by_id(&tenancy.application.id, identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
     let node = match node_id.filter(|id| !id.is_empty()) {
-        Some(id) => Some(store.node_by_id(&scope.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })?),
+        Some(id) => Some(store.node_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })?),
         None => None,
     };
     let at = at.unwrap_or_else(Timestamp::now);
     let grants = if identity::is_active(&identity.status) {
         let path: Option<Vec<String>> = node.as_ref().map(|n| node_path::lineage(&n.id_path).map(str::to_owned).collect());
-        store.grants(&scope.environment.id, &[identity_id], path.as_deref(), None, at.as_millis()).await?
+        store.grants(&tenancy.environment.id, &[identity_id], path.as_deref(), None, at.as_millis()).await?
     } else {
         Vec::new()
     };
@@ -188,7 +188,7 @@ pub async fn effective_permissions(
     }
     Ok(EffectivePermissionsResponse {
         identity_id: identity.id,
-        environment_id: scope.environment.id.clone(),
+        environment_id: tenancy.environment.id.clone(),
         node_id: node.map(|n| n.id),
         at,
         permissions,
@@ -199,7 +199,7 @@ pub async fn effective_permissions(
 /// environment (400 without it, 404 when it is not one).
 pub async fn effective_permissions_in(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     environment: Option<&str>,
     identity_id: &str,
     node_id: Option<&str>,
@@ -208,8 +208,8 @@ pub async fn effective_permissions_in(
     let slug = environment
         .filter(|s| !s.is_empty())
         .ok_or_else(|| AppError::bad_request("invalid_query", "Name the environment: ?environment=<slug>."))?;
-    let environment = store.environment_by_slug(&scope.application.id, slug).await?.ok_or(AppError::NotFound { what: "environment" })?;
-    effective_permissions(store, &scope.with_environment(environment), identity_id, node_id, at).await
+    let environment = store.environment_by_slug(&tenancy.application.id, slug).await?.ok_or(AppError::NotFound { what: "environment" })?;
+    effective_permissions(store, &tenancy.with_environment(environment), identity_id, node_id, at).await
 }
 
 /// `POST /api/v1/identities/{id}/tokens`: a Bearer token for the identity-only endpoints of
@@ -217,12 +217,12 @@ pub async fn effective_permissions_in(
 pub async fn mint_identity_token(
     store: &dyn Store,
     tokens: &TokenKeys,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     identity_id: &str,
     request: IdentityTokenRequest,
 ) -> AppResult<TokenResponse> {
     request.validate()?;
-    let identity = store.identity_by_id(&scope.application.id, identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
+    let identity = store.identity_by_id(&tenancy.application.id, identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
     if !identity::is_active(&identity.status) {
         return Err(AppError::Item {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -238,7 +238,7 @@ pub async fn mint_identity_token(
         iat: now,
         exp: now + lifetime,
         sid: None,
-        env: Some(scope.environment.id.clone()),
+        env: Some(tenancy.environment.id.clone()),
     };
     Ok(TokenResponse {
         access_token: tokens.issue(&claims)?,

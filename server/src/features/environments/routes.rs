@@ -47,7 +47,7 @@ async fn create(
 }
 
 async fn get_one(State(state): State<AppState>, caller: PortalCaller) -> AppResult<Json<EnvironmentResponse>> {
-    Ok(Json(service::get(state.store.as_ref(), caller.scope()).await?))
+    Ok(Json(service::get(state.store.as_ref(), caller.tenancy()).await?))
 }
 
 async fn update(
@@ -56,7 +56,7 @@ async fn update(
     request_id: RequestId,
     AppJson(body): AppJson<UpdateEnvironmentRequest>,
 ) -> AppResult<Json<EnvironmentResponse>> {
-    Ok(Json(service::update(state.store.as_ref(), caller.scope(), &caller.context(request_id), body).await?))
+    Ok(Json(service::update(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?))
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
@@ -75,7 +75,7 @@ async fn delete_one(
     request_id: RequestId,
     AppQuery(query): AppQuery<EnvironmentDeleteQuery>,
 ) -> AppResult<StatusCode> {
-    service::delete(state.store.as_ref(), caller.scope(), &caller.context(request_id), query.cascade.unwrap_or(false)).await?;
+    service::delete(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), query.cascade.unwrap_or(false)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

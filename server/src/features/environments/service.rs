@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::{
     domain::{
         audit::AuditContext,
-        tenancy::{ApplicationScope, EnvironmentScope},
+        tenancy::{ApplicationTenancy, EnvironmentTenancy},
     },
     ids::new_id,
     store::{ChangeSet, Environment, InsertBatch, Store, StoreError, WriteOp},
@@ -55,9 +55,9 @@ fn state(env: &Environment) -> serde_json::Value {
     json!({ "slug": env.slug, "name": env.name })
 }
 
-pub async fn list(store: &dyn Store, scope: &ApplicationScope, query: &PageQuery) -> AppResult<Paginated<EnvironmentResponse>> {
+pub async fn list(store: &dyn Store, tenancy: &ApplicationTenancy, query: &PageQuery) -> AppResult<Paginated<EnvironmentResponse>> {
     let page = query.parse().map_err(AppError::invalid_query)?;
-    let environments = store.environments(&scope.application.id).await?;
+    let environments = store.environments(&tenancy.application.id).await?;
     let total = environments.len() as u64;
     let mut items = Vec::new();
     for env in environments.into_iter().skip(page.offset() as usize).take(page.take as usize) {
@@ -66,25 +66,25 @@ pub async fn list(store: &dyn Store, scope: &ApplicationScope, query: &PageQuery
     Ok(page_of(items, page, total))
 }
 
-pub async fn get(store: &dyn Store, scope: &EnvironmentScope) -> AppResult<EnvironmentResponse> {
-    response(store, scope.environment.clone(), now()).await
+pub async fn get(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResult<EnvironmentResponse> {
+    response(store, tenancy.environment.clone(), now()).await
 }
 
 pub async fn create(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     context: &AuditContext,
     request: CreateEnvironmentRequest,
 ) -> AppResult<EnvironmentResponse> {
     request.validate()?;
     let env = Environment {
         id: new_id(),
-        application_id: scope.application.id.clone(),
+        application_id: tenancy.application.id.clone(),
         slug: request.slug.clone(),
         name: request.name.trim().to_owned(),
         created_at: context.at,
     };
-    let audit = context.record(&scope.account, Some(&env.id), "environment.create", ("environment", &env.id), None, Some(state(&env)));
+    let audit = context.record(&tenancy.account, Some(&env.id), "environment.create", ("environment", &env.id), None, Some(state(&env)));
     store
         .insert_batch(&InsertBatch { environments: vec![env.clone()], audit_events: vec![audit], ..Default::default() })
         .await
@@ -94,12 +94,12 @@ pub async fn create(
 
 pub async fn update(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     request: UpdateEnvironmentRequest,
 ) -> AppResult<EnvironmentResponse> {
     request.validate()?;
-    let current = scope.environment.clone();
+    let current = tenancy.environment.clone();
     let updated = Environment {
         slug: request.slug.unwrap_or_else(|| current.slug.clone()),
         name: request.name.map(|n| n.trim().to_owned()).unwrap_or_else(|| current.name.clone()),
@@ -107,7 +107,7 @@ pub async fn update(
     };
     if updated != current {
         let audit = context.record(
-            &scope.account,
+            &tenancy.account,
             Some(&current.id),
             "environment.update",
             ("environment", &current.id),
@@ -125,8 +125,8 @@ pub async fn update(
 
 /// Refused (409) while the environment holds nodes, roles or assignments, unless `cascade`:
 /// then everything in it goes. The audit log keeps one event for the environment.
-pub async fn delete(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, cascade: bool) -> AppResult<()> {
-    let stats = store.environment_stats(&scope.environment, now()).await?;
+pub async fn delete(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, cascade: bool) -> AppResult<()> {
+    let stats = store.environment_stats(&tenancy.environment, now()).await?;
     let assignments = stats.assignments_active + stats.assignments_scheduled + stats.assignments_expired;
     if !cascade && (stats.nodes > 0 || stats.roles > 0 || assignments > 0) {
         return Err(AppError::Conflict {
@@ -137,9 +137,9 @@ pub async fn delete(store: &dyn Store, scope: &EnvironmentScope, context: &Audit
             ),
         });
     }
-    let env = &scope.environment;
+    let env = &tenancy.environment;
     let before = json!({ "slug": env.slug, "name": env.name, "nodes": stats.nodes, "roles": stats.roles, "assignments": assignments });
-    let audit = context.record(&scope.account, Some(&env.id), "environment.delete", ("environment", &env.id), Some(before), None);
+    let audit = context.record(&tenancy.account, Some(&env.id), "environment.delete", ("environment", &env.id), Some(before), None);
     let changes = ChangeSet {
         ops: vec![WriteOp::DeleteEnvironment(env.id.clone())],
         inserts: InsertBatch { audit_events: vec![audit], ..Default::default() },

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::service;
 use crate::{state::AppState, web::registry::ApiRoutes};
 
 pub fn routes() -> ApiRoutes {
@@ -43,14 +44,11 @@ pub async fn healthz() -> Json<Liveness> {
 
 /// The process can serve: its database answers.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let database = state.store.backend().name();
-    match state.store.ping().await {
-        Ok(()) => Json(Readiness { status: "ready", database }).into_response(),
-        Err(err) => {
-            tracing::warn!(%err, "readiness check failed");
-            let mut body = ApiErrorBody::new("not_ready", "The database is not reachable.");
-            body.details.insert("database".into(), Value::String(database.into()));
-            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-        }
+    let probe = service::probe(state.store.as_ref()).await;
+    if probe.ready {
+        return Json(Readiness { status: "ready", database: probe.database }).into_response();
     }
+    let mut body = ApiErrorBody::new("not_ready", "The database is not reachable.");
+    body.details.insert("database".into(), Value::String(probe.database.into()));
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
 }

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::{
-    domain::{audit::AuditContext, identity, tenancy::ApplicationScope, time::timestamp},
+    domain::{audit::AuditContext, identity, tenancy::ApplicationTenancy, time::timestamp},
     features::assignments,
     ids::new_id,
     store::{AuditEvent, BulkImport, ChangeSet, Identity, IdentityPageSpec, InsertBatch, PageSpec, Store, StoreError, WriteOp},
@@ -41,7 +41,7 @@ fn identity_state(identity: &Identity) -> Value {
     serde_json::to_value(identity_response(identity)).unwrap_or(Value::Null)
 }
 
-pub async fn list_identities(store: &dyn Store, scope: &ApplicationScope, query: &IdentityListQuery) -> AppResult<Paginated<IdentityResponse>> {
+pub async fn list_identities(store: &dyn Store, tenancy: &ApplicationTenancy, query: &IdentityListQuery) -> AppResult<Paginated<IdentityResponse>> {
     let page = query.page_request().map_err(AppError::invalid_query)?;
     let spec = IdentityPageSpec {
         page: PageSpec {
@@ -53,16 +53,16 @@ pub async fn list_identities(store: &dyn Store, scope: &ApplicationScope, query:
         sort: query.sort_by.unwrap_or_default(),
         status: query.status,
     };
-    let (identities, total) = store.identity_page(&scope.application.id, &spec).await?;
+    let (identities, total) = store.identity_page(&tenancy.application.id, &spec).await?;
     Ok(page_of(identities.iter().map(identity_response).collect(), page, total as u64))
 }
 
 pub async fn identities_with_assignments(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     query: &IdentityListQuery,
 ) -> AppResult<Paginated<IdentityWithAssignments>> {
-    let page = list_identities(store, scope, query).await?;
+    let page = list_identities(store, tenancy, query).await?;
     let ids: Vec<&str> = page.items.iter().map(|i| i.id.as_str()).collect();
     let mut by_identity: HashMap<String, Vec<app::dto::IdentityAssignment>> = HashMap::new();
     let now = Timestamp::now().as_millis();
@@ -95,8 +95,8 @@ fn identity_assignment(place: crate::store::AssignmentPlace, now: i64) -> app::d
     }
 }
 
-pub async fn identity_summary(store: &dyn Store, scope: &ApplicationScope) -> AppResult<IdentitySummary> {
-    let counts = store.identity_counts(&scope.application.id).await?;
+pub async fn identity_summary(store: &dyn Store, tenancy: &ApplicationTenancy) -> AppResult<IdentitySummary> {
+    let counts = store.identity_counts(&tenancy.application.id).await?;
     Ok(IdentitySummary {
         total: counts.total,
         active: counts.active,
@@ -108,19 +108,19 @@ pub async fn identity_summary(store: &dyn Store, scope: &ApplicationScope) -> Ap
 
 /// Identities by email (compared as stored: normalized) or id. Malformed emails and unknown ids
 /// match nothing; each identity is listed once, in the order of the request's emails then ids.
-pub async fn lookup_identities(store: &dyn Store, scope: &ApplicationScope, request: &IdentityLookupRequest) -> AppResult<IdentityLookupResponse> {
+pub async fn lookup_identities(store: &dyn Store, tenancy: &ApplicationTenancy, request: &IdentityLookupRequest) -> AppResult<IdentityLookupResponse> {
     request.validate()?;
     let emails: Vec<String> = request.emails.iter().filter_map(|e| EmailAddress::parse(e).ok()).map(|e| e.normalized()).collect();
     let ids: Vec<&str> = request.ids.iter().map(String::as_str).collect();
     let mut by_email: HashMap<String, Identity> = HashMap::new();
     if !emails.is_empty() {
-        for identity in store.identities_by_emails(&scope.application.id, &emails).await? {
+        for identity in store.identities_by_emails(&tenancy.application.id, &emails).await? {
             by_email.insert(identity.email_normalized.clone(), identity);
         }
     }
     let mut by_id: HashMap<String, Identity> = HashMap::new();
     if !ids.is_empty() {
-        for identity in store.identities_by_ids(&scope.application.id, &ids).await? {
+        for identity in store.identities_by_ids(&tenancy.application.id, &ids).await? {
             by_id.insert(identity.id.clone(), identity);
         }
     }
@@ -135,12 +135,12 @@ pub async fn lookup_identities(store: &dyn Store, scope: &ApplicationScope, requ
     Ok(IdentityLookupResponse { items })
 }
 
-pub async fn find_identity(store: &dyn Store, scope: &ApplicationScope, id: &str) -> AppResult<Identity> {
-    store.identity_by_id(&scope.application.id, id).await?.ok_or(AppError::NotFound { what: "identity" })
+pub async fn find_identity(store: &dyn Store, tenancy: &ApplicationTenancy, id: &str) -> AppResult<Identity> {
+    store.identity_by_id(&tenancy.application.id, id).await?.ok_or(AppError::NotFound { what: "identity" })
 }
 
-pub async fn identity_detail(store: &dyn Store, scope: &ApplicationScope, id: &str) -> AppResult<IdentityWithAssignments> {
-    let identity = find_identity(store, scope, id).await?;
+pub async fn identity_detail(store: &dyn Store, tenancy: &ApplicationTenancy, id: &str) -> AppResult<IdentityWithAssignments> {
+    let identity = find_identity(store, tenancy, id).await?;
     let now = Timestamp::now().as_millis();
     let assignments = store.assignment_places(&[id]).await?.into_iter().map(|p| identity_assignment(p, now)).collect();
     Ok(IdentityWithAssignments { identity: identity_response(&identity), assignments })
@@ -151,11 +151,11 @@ fn email_conflict() -> AppError {
 }
 
 /// A new identity from a validated request.
-fn new_identity(scope: &ApplicationScope, request: &CreateIdentityRequest, at: i64) -> AppResult<Identity> {
+fn new_identity(tenancy: &ApplicationTenancy, request: &CreateIdentityRequest, at: i64) -> AppResult<Identity> {
     let email = EmailAddress::parse(&request.email).map_err(|m| AppError::invalid_field("email", m))?;
     Ok(Identity {
         id: new_id(),
-        application_id: scope.application.id.clone(),
+        application_id: tenancy.application.id.clone(),
         first_name: request.first_name.trim().to_owned(),
         last_name: request.last_name.trim().to_owned(),
         name: request.display_name(),
@@ -168,10 +168,10 @@ fn new_identity(scope: &ApplicationScope, request: &CreateIdentityRequest, at: i
     })
 }
 
-pub async fn create_identity(store: &dyn Store, scope: &ApplicationScope, context: &AuditContext, request: CreateIdentityRequest) -> AppResult<IdentityResponse> {
+pub async fn create_identity(store: &dyn Store, tenancy: &ApplicationTenancy, context: &AuditContext, request: CreateIdentityRequest) -> AppResult<IdentityResponse> {
     request.validate()?;
-    let identity = new_identity(scope, &request, context.at)?;
-    let audit = context.record(&scope.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity)));
+    let identity = new_identity(tenancy, &request, context.at)?;
+    let audit = context.record(&tenancy.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity)));
     store
         .insert_batch(&InsertBatch { identities: vec![identity.clone()], audit_events: vec![audit], ..Default::default() })
         .await
@@ -186,7 +186,7 @@ pub async fn create_identity(store: &dyn Store, scope: &ApplicationScope, contex
 /// emails must be new to the application and unique within the request.
 pub async fn bulk_create(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     context: &AuditContext,
     items: &[Value],
     options: BulkOptions,
@@ -202,13 +202,13 @@ pub async fn bulk_create(
         .collect();
     // Emails already taken, in one look-up per chunk.
     let emails: Vec<String> = parsed.iter().filter_map(|i| i.as_ref().ok()).filter_map(|i| EmailAddress::parse(&i.email).ok()).map(|e| e.normalized()).collect();
-    let taken: HashSet<String> = store.identity_emails_taken(&scope.application.id, &emails).await?.into_iter().collect();
+    let taken: HashSet<String> = store.identity_emails_taken(&tenancy.application.id, &emails).await?.into_iter().collect();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let mut batch = InsertBatch::default();
     let mut outcomes = Vec::with_capacity(items.len());
     for (index, item) in parsed.into_iter().enumerate() {
         let outcome = item.and_then(|item| {
-            let identity = new_identity(scope, &item, context.at)
+            let identity = new_identity(tenancy, &item, context.at)
                 .map_err(|_| ItemError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "The email is invalid."))?;
             if taken.contains(&identity.email_normalized) {
                 return Err(ItemError::new(StatusCode::CONFLICT, "email_taken", "Another identity of this application already has this email."));
@@ -218,7 +218,7 @@ pub async fn bulk_create(
                     .detail("duplicate_of", *first));
             }
             first_seen.insert(identity.email_normalized.clone(), index);
-            batch.audit_events.push(context.record(&scope.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity))));
+            batch.audit_events.push(context.record(&tenancy.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity))));
             let response = identity_response(&identity);
             batch.identities.push(identity);
             Ok(response)
@@ -234,13 +234,13 @@ pub async fn bulk_create(
 
 pub async fn update_identity(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     context: &AuditContext,
     id: &str,
     request: UpdateIdentityRequest,
 ) -> AppResult<IdentityResponse> {
     request.validate()?;
-    let current = find_identity(store, scope, id).await?;
+    let current = find_identity(store, tenancy, id).await?;
     let mut updated = current.clone();
     if let Some(email) = &request.email {
         let email = EmailAddress::parse(email).map_err(|m| AppError::invalid_field("email", m))?;
@@ -270,12 +270,12 @@ pub async fn update_identity(
     if let Some(avatar) = &request.avatar_url {
         updated.avatar_url = avatar.clone();
     }
-    write_identity(store, scope, context, current, updated, "identity.update").await
+    write_identity(store, tenancy, context, current, updated, "identity.update").await
 }
 
 async fn write_identity(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     context: &AuditContext,
     current: Identity,
     mut updated: Identity,
@@ -288,7 +288,7 @@ async fn write_identity(
     let changes = ChangeSet {
         ops: vec![WriteOp::UpdateIdentity(updated.clone())],
         inserts: InsertBatch {
-            audit_events: vec![context.record(&scope.account, None, action, ("identity", &updated.id), Some(identity_state(&current)), Some(identity_state(&updated)))],
+            audit_events: vec![context.record(&tenancy.account, None, action, ("identity", &updated.id), Some(identity_state(&current)), Some(identity_state(&updated)))],
             ..Default::default()
         },
     };
@@ -301,34 +301,34 @@ async fn write_identity(
 
 pub async fn set_identity_status(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     context: &AuditContext,
     id: &str,
     status: IdentityStatus,
 ) -> AppResult<IdentityResponse> {
-    let current = find_identity(store, scope, id).await?;
+    let current = find_identity(store, tenancy, id).await?;
     let updated = Identity { status: status.as_str().to_owned(), ..current.clone() };
     let action = match status {
         IdentityStatus::Active => "identity.activate",
         IdentityStatus::Inactive => "identity.deactivate",
     };
-    write_identity(store, scope, context, current, updated, action).await
+    write_identity(store, tenancy, context, current, updated, action).await
 }
 
 /// Deleting an identity deletes its assignments in every environment (each audited): an
 /// assignment cannot outlive the person it is for.
-pub async fn delete_identity(store: &dyn Store, scope: &ApplicationScope, context: &AuditContext, id: &str) -> AppResult<()> {
-    let identity = find_identity(store, scope, id).await?;
+pub async fn delete_identity(store: &dyn Store, tenancy: &ApplicationTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
+    let identity = find_identity(store, tenancy, id).await?;
     let mut audit: Vec<AuditEvent> = store
         .assignments_for_identity(id)
         .await?
         .iter()
         .map(|a| {
             let before = serde_json::to_value(assignments::service::response(a)).ok();
-            context.record(&scope.account, Some(&a.environment_id), "assignment.delete", ("assignment", &a.id), before, None)
+            context.record(&tenancy.account, Some(&a.environment_id), "assignment.delete", ("assignment", &a.id), before, None)
         })
         .collect();
-    audit.push(context.record(&scope.account, None, "identity.delete", ("identity", id), Some(identity_state(&identity)), None));
+    audit.push(context.record(&tenancy.account, None, "identity.delete", ("identity", id), Some(identity_state(&identity)), None));
     let changes = ChangeSet { ops: vec![WriteOp::DeleteIdentity(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } };
     store.apply_changes(&changes).await?;
     Ok(())
@@ -336,7 +336,7 @@ pub async fn delete_identity(store: &dyn Store, scope: &ApplicationScope, contex
 
 pub async fn record_bulk_import(
     store: &dyn Store,
-    scope: &ApplicationScope,
+    tenancy: &ApplicationTenancy,
     context: &AuditContext,
     admin_id: Option<&str>,
     request: RecordBulkImportRequest,
@@ -345,7 +345,7 @@ pub async fn record_bulk_import(
     let environment_id = match request.environment.as_deref().filter(|s| !s.is_empty()) {
         Some(slug) => Some(
             store
-                .environment_by_slug(&scope.application.id, slug)
+                .environment_by_slug(&tenancy.application.id, slug)
                 .await?
                 .ok_or_else(|| AppError::invalid_field("environment", "No environment with this slug in this application."))?
                 .id,
@@ -354,7 +354,7 @@ pub async fn record_bulk_import(
     };
     let import = BulkImport {
         id: new_id(),
-        application_id: scope.application.id.clone(),
+        application_id: tenancy.application.id.clone(),
         environment_id,
         file_name: request.file_name.trim().to_owned(),
         total_rows: request.total_rows,
@@ -376,7 +376,7 @@ pub async fn record_bulk_import(
         created_at: timestamp(import.created_at),
     };
     let audit = context.record(
-        &scope.account,
+        &tenancy.account,
         import.environment_id.as_deref(),
         "bulk_import.record",
         ("bulk_import", &import.id),

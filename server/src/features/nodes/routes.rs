@@ -39,11 +39,11 @@ async fn lookup<C: EnvironmentCaller>(
     caller: C,
     AppJson(body): AppJson<NodeLookupRequest>,
 ) -> AppResult<Json<NodeLookupResponse>> {
-    Ok(Json(service::lookup_nodes(state.store.as_ref(), caller.scope(), &body).await?))
+    Ok(Json(service::lookup_nodes(state.store.as_ref(), caller.tenancy(), &body).await?))
 }
 
 async fn list<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, AppQuery(query): AppQuery<ListQuery>) -> AppResult<Json<Paginated<NodeResponse>>> {
-    Ok(Json(service::list_nodes(state.store.as_ref(), caller.scope(), &query).await?))
+    Ok(Json(service::list_nodes(state.store.as_ref(), caller.tenancy(), &query).await?))
 }
 
 async fn create<C: EnvironmentCaller>(
@@ -52,11 +52,11 @@ async fn create<C: EnvironmentCaller>(
     request_id: RequestId,
     AppJson(body): AppJson<CreateNodeRequest>,
 ) -> AppResult<(StatusCode, Json<NodeResponse>)> {
-    Ok((StatusCode::CREATED, Json(service::create_node(state.store.as_ref(), caller.scope(), &caller.context(request_id), body).await?)))
+    Ok((StatusCode::CREATED, Json(service::create_node(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?)))
 }
 
 async fn get_one<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Json<NodeResponse>> {
-    Ok(Json(service::node_response(&service::get_node(state.store.as_ref(), caller.scope(), &id).await?)))
+    Ok(Json(service::node_response(&service::get_node(state.store.as_ref(), caller.tenancy(), &id).await?)))
 }
 
 async fn update<C: EnvironmentCaller>(
@@ -66,7 +66,7 @@ async fn update<C: EnvironmentCaller>(
     request_id: RequestId,
     AppJson(body): AppJson<UpdateNodeRequest>,
 ) -> AppResult<Json<NodeResponse>> {
-    Ok(Json(service::update_node(state.store.as_ref(), caller.scope(), &caller.context(request_id), &id, body).await?))
+    Ok(Json(service::update_node(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, body).await?))
 }
 
 async fn delete_one<C: EnvironmentCaller>(
@@ -77,6 +77,6 @@ async fn delete_one<C: EnvironmentCaller>(
     AppQuery(query): AppQuery<DeleteNodeQuery>,
 ) -> AppResult<StatusCode> {
     let cascade = query.cascade.unwrap_or(false);
-    service::delete_node(state.store.as_ref(), caller.scope(), &caller.context(request_id), &id, cascade).await?;
+    service::delete_node(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, cascade).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,7 +8,7 @@ use app::dto::{CreateNodeRequest, ListQuery, NodeLookupRequest, NodeLookupRespon
 use serde_json::Value;
 
 use crate::{
-    domain::{audit::AuditContext, node_path, tenancy::EnvironmentScope, time::timestamp},
+    domain::{audit::AuditContext, node_path, tenancy::EnvironmentTenancy, time::timestamp},
     features::assignments,
     ids::new_id,
     store::{AssignmentFilter, ChangeSet, InsertBatch, Node, Store, WriteOp},
@@ -35,44 +35,44 @@ fn node_state(node: &Node) -> Value {
     serde_json::to_value(node_response(node)).unwrap_or(Value::Null)
 }
 
-pub async fn list_nodes(store: &dyn Store, scope: &EnvironmentScope, query: &ListQuery) -> AppResult<Paginated<NodeResponse>> {
+pub async fn list_nodes(store: &dyn Store, tenancy: &EnvironmentTenancy, query: &ListQuery) -> AppResult<Paginated<NodeResponse>> {
     let (page, spec) = page_spec(query)?;
-    let (nodes, total) = store.node_page(&scope.environment.id, &spec).await?;
+    let (nodes, total) = store.node_page(&tenancy.environment.id, &spec).await?;
     Ok(page_of(nodes.iter().map(node_response).collect(), page, total as u64))
 }
 
 /// The environment's nodes with the request's ids, in its order, each once; unknown ids (and
 /// other environments' nodes) match nothing.
-pub async fn lookup_nodes(store: &dyn Store, scope: &EnvironmentScope, request: &NodeLookupRequest) -> AppResult<NodeLookupResponse> {
+pub async fn lookup_nodes(store: &dyn Store, tenancy: &EnvironmentTenancy, request: &NodeLookupRequest) -> AppResult<NodeLookupResponse> {
     request.validate()?;
     let mut seen = HashSet::new();
     let ids: Vec<&str> = request.ids.iter().map(String::as_str).filter(|id| seen.insert(*id)).collect();
     if ids.is_empty() {
         return Ok(NodeLookupResponse::default());
     }
-    let mut by_id: HashMap<String, Node> = store.nodes_by_ids(&scope.environment.id, &ids).await?.into_iter().map(|node| (node.id.clone(), node)).collect();
+    let mut by_id: HashMap<String, Node> = store.nodes_by_ids(&tenancy.environment.id, &ids).await?.into_iter().map(|node| (node.id.clone(), node)).collect();
     let items = ids.iter().filter_map(|id| by_id.remove(*id)).map(|node| node_response(&node)).collect();
     Ok(NodeLookupResponse { items })
 }
 
-pub async fn get_node(store: &dyn Store, scope: &EnvironmentScope, id: &str) -> AppResult<Node> {
-    store.node_by_id(&scope.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })
+pub async fn get_node(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Node> {
+    store.node_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })
 }
 
 /// The parent named in a request body: 422 when it is not a node of this environment.
-async fn parent_node(store: &dyn Store, scope: &EnvironmentScope, id: &str) -> AppResult<Node> {
+async fn parent_node(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Node> {
     store
-        .node_by_id(&scope.environment.id, id)
+        .node_by_id(&tenancy.environment.id, id)
         .await?
         .ok_or_else(|| AppError::invalid_field("parent_id", "No node with this id in this environment."))
 }
 
 const DEFAULT_KINDS: [&str; 4] = ["org", "region", "team", "project"];
 
-pub async fn create_node(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, request: CreateNodeRequest) -> AppResult<NodeResponse> {
+pub async fn create_node(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateNodeRequest) -> AppResult<NodeResponse> {
     request.validate()?;
     let parent = match request.parent_id.as_deref() {
-        Some(id) => Some(parent_node(store, scope, id).await?),
+        Some(id) => Some(parent_node(store, tenancy, id).await?),
         None => None,
     };
     let id = new_id();
@@ -89,7 +89,7 @@ pub async fn create_node(store: &dyn Store, scope: &EnvironmentScope, context: &
             None => name.clone(),
         },
         id,
-        environment_id: scope.environment.id.clone(),
+        environment_id: tenancy.environment.id.clone(),
         parent_id: parent.map(|p| p.id),
         name,
         kind,
@@ -97,7 +97,7 @@ pub async fn create_node(store: &dyn Store, scope: &EnvironmentScope, context: &
         created_at: context.at,
         updated_at: context.at,
     };
-    let audit = context.record(&scope.account, Some(&scope.environment.id), "node.create", ("node", &node.id), None, Some(node_state(&node)));
+    let audit = context.record(&tenancy.account, Some(&tenancy.environment.id), "node.create", ("node", &node.id), None, Some(node_state(&node)));
     store.insert_batch(&InsertBatch { nodes: vec![node.clone()], audit_events: vec![audit], ..Default::default() }).await?;
     Ok(node_response(&node))
 }
@@ -106,23 +106,23 @@ pub async fn create_node(store: &dyn Store, scope: &EnvironmentScope, context: &
 /// move at once.
 pub async fn update_node(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     id: &str,
     request: UpdateNodeRequest,
 ) -> AppResult<NodeResponse> {
     request.validate()?;
-    let current = get_node(store, scope, id).await?;
+    let current = get_node(store, tenancy, id).await?;
     let name = request.name.as_deref().map(str::trim).unwrap_or(&current.name).to_owned();
     let kind = request.kind.as_deref().map(str::trim).unwrap_or(&current.kind).to_owned();
     let parent = match &request.parent_id {
         None => match &current.parent_id {
-            Some(parent_id) => Some(get_node(store, scope, parent_id).await?),
+            Some(parent_id) => Some(get_node(store, tenancy, parent_id).await?),
             None => None,
         },
         Some(None) => None,
         Some(Some(parent_id)) => {
-            let parent = parent_node(store, scope, parent_id).await?;
+            let parent = parent_node(store, tenancy, parent_id).await?;
             if node_path::is_within(&parent.id_path, &current.id_path) {
                 return Err(AppError::invalid_field("parent_id", "A node cannot move under itself or its own descendants."));
             }
@@ -155,7 +155,7 @@ pub async fn update_node(
             depth_delta: updated.depth - current.depth,
         }],
         inserts: InsertBatch {
-            audit_events: vec![context.record(&scope.account, Some(&scope.environment.id), action, ("node", id), Some(node_state(&current)), Some(node_state(&updated)))],
+            audit_events: vec![context.record(&tenancy.account, Some(&tenancy.environment.id), action, ("node", id), Some(node_state(&current)), Some(node_state(&updated)))],
             ..Default::default()
         },
     };
@@ -165,8 +165,8 @@ pub async fn update_node(
 
 /// Refused (409) while the node has children or assignments in its subtree, unless `cascade`:
 /// then the whole subtree goes, with its assignments, each audited.
-pub async fn delete_node(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
-    let node = get_node(store, scope, id).await?;
+pub async fn delete_node(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
+    let node = get_node(store, tenancy, id).await?;
     let (children, assignments) = store.node_usage(&node).await?;
     if !cascade && (children > 0 || assignments > 0) {
         return Err(AppError::Conflict {
@@ -177,16 +177,16 @@ pub async fn delete_node(store: &dyn Store, scope: &EnvironmentScope, context: &
         });
     }
     let subtree = store.subtree(&node).await?;
-    let env = Some(scope.environment.id.as_str());
+    let env = Some(tenancy.environment.id.as_str());
     let mut audit = Vec::new();
     if assignments > 0 {
         let node_ids: Vec<String> = subtree.iter().map(|n| n.id.clone()).collect();
         let filter = AssignmentFilter { on_nodes: Some(node_ids), ..Default::default() };
-        audit = assignments::service::deletion_audit(store, scope, context, filter).await?;
+        audit = assignments::service::deletion_audit(store, tenancy, context, filter).await?;
     }
     let mut levels: BTreeMap<std::cmp::Reverse<i32>, Vec<String>> = BTreeMap::new();
     for n in &subtree {
-        audit.push(context.record(&scope.account, env, "node.delete", ("node", &n.id), Some(node_state(n)), None));
+        audit.push(context.record(&tenancy.account, env, "node.delete", ("node", &n.id), Some(node_state(n)), None));
         levels.entry(std::cmp::Reverse(n.depth)).or_default().push(n.id.clone());
     }
     let changes = ChangeSet {

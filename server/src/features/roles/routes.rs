@@ -44,7 +44,7 @@ pub fn management_routes() -> ApiRoutes {
 }
 
 async fn list<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, AppQuery(query): AppQuery<ListQuery>) -> AppResult<Json<Paginated<RoleResponse>>> {
-    Ok(Json(service::list_roles(state.store.as_ref(), caller.scope(), &query).await?))
+    Ok(Json(service::list_roles(state.store.as_ref(), caller.tenancy(), &query).await?))
 }
 
 async fn create<C: EnvironmentCaller>(
@@ -53,11 +53,11 @@ async fn create<C: EnvironmentCaller>(
     request_id: RequestId,
     AppJson(body): AppJson<CreateRoleRequest>,
 ) -> AppResult<(StatusCode, Json<RoleResponse>)> {
-    Ok((StatusCode::CREATED, Json(service::create_role(state.store.as_ref(), caller.scope(), &caller.context(request_id), body).await?)))
+    Ok((StatusCode::CREATED, Json(service::create_role(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?)))
 }
 
 async fn get_one<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Json<RoleResponse>> {
-    Ok(Json(service::get_role(state.store.as_ref(), caller.scope(), &id).await?))
+    Ok(Json(service::get_role(state.store.as_ref(), caller.tenancy(), &id).await?))
 }
 
 async fn update<C: EnvironmentCaller>(
@@ -67,7 +67,7 @@ async fn update<C: EnvironmentCaller>(
     request_id: RequestId,
     AppJson(body): AppJson<UpdateRoleRequest>,
 ) -> AppResult<Json<RoleResponse>> {
-    Ok(Json(service::update_role(state.store.as_ref(), caller.scope(), &caller.context(request_id), &id, body).await?))
+    Ok(Json(service::update_role(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, body).await?))
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
@@ -87,7 +87,7 @@ async fn delete_one<C: EnvironmentCaller>(
     AppQuery(query): AppQuery<RoleDeleteQuery>,
 ) -> AppResult<StatusCode> {
     let cascade = query.cascade.unwrap_or(false);
-    service::delete_role(state.store.as_ref(), caller.scope(), &caller.context(request_id), &id, cascade).await?;
+    service::delete_role(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, cascade).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -98,15 +98,15 @@ async fn set_permissions<C: EnvironmentCaller>(
     request_id: RequestId,
     AppJson(body): AppJson<SetRolePermissionsRequest>,
 ) -> AppResult<Json<RoleResponse>> {
-    Ok(Json(service::set_role_permissions(state.store.as_ref(), caller.scope(), &caller.context(request_id), &id, body).await?))
+    Ok(Json(service::set_role_permissions(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, body).await?))
 }
 
 async fn list_resources<C: EnvironmentCaller>(State(state): State<AppState>, caller: C) -> AppResult<Json<Vec<ResourceResponse>>> {
-    Ok(Json(service::list_resources(state.store.as_ref(), caller.scope()).await?))
+    Ok(Json(service::list_resources(state.store.as_ref(), caller.tenancy()).await?))
 }
 
 async fn list_permissions<C: EnvironmentCaller>(State(state): State<AppState>, caller: C) -> AppResult<Json<Vec<PermissionResponse>>> {
-    Ok(Json(service::list_permissions(state.store.as_ref(), caller.scope()).await?))
+    Ok(Json(service::list_permissions(state.store.as_ref(), caller.tenancy()).await?))
 }
 
 async fn setup_resource_permissions<C: EnvironmentCaller>(
@@ -115,6 +115,6 @@ async fn setup_resource_permissions<C: EnvironmentCaller>(
     request_id: RequestId,
     AppJson(body): AppJson<SetupResourcePermissionsRequest>,
 ) -> AppResult<(StatusCode, Json<SetupResourcePermissionsResponse>)> {
-    let result = service::setup_resource_permissions(state.store.as_ref(), caller.scope(), &caller.context(request_id), body).await?;
+    let result = service::setup_resource_permissions(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?;
     Ok((StatusCode::CREATED, Json(result)))
 }

@@ -11,7 +11,7 @@ use app::dto::{
 use serde_json::{Value, json};
 
 use crate::{
-    domain::{audit::AuditContext, role, tenancy::EnvironmentScope, time::timestamp},
+    domain::{audit::AuditContext, role, tenancy::EnvironmentTenancy, time::timestamp},
     features::assignments,
     ids::new_id,
     store::{AssignmentFilter, ChangeSet, InsertBatch, Permission, Resource, Role, RolePermission, Store, StoreError, WriteOp},
@@ -21,10 +21,10 @@ use crate::{
     },
 };
 
-pub async fn list_resources(store: &dyn Store, scope: &EnvironmentScope) -> AppResult<Vec<ResourceResponse>> {
-    let permissions = store.permissions(&scope.environment.id).await?;
+pub async fn list_resources(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResult<Vec<ResourceResponse>> {
+    let permissions = store.permissions(&tenancy.environment.id).await?;
     Ok(store
-        .resources(&scope.environment.id)
+        .resources(&tenancy.environment.id)
         .await?
         .into_iter()
         .map(|r| {
@@ -35,9 +35,9 @@ pub async fn list_resources(store: &dyn Store, scope: &EnvironmentScope) -> AppR
         .collect())
 }
 
-pub async fn list_permissions(store: &dyn Store, scope: &EnvironmentScope) -> AppResult<Vec<PermissionResponse>> {
+pub async fn list_permissions(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResult<Vec<PermissionResponse>> {
     Ok(store
-        .permissions(&scope.environment.id)
+        .permissions(&tenancy.environment.id)
         .await?
         .into_iter()
         .map(|p| PermissionResponse { id: p.id, resource_id: p.resource_id, action: p.action, key: p.key, created_at: timestamp(p.created_at) })
@@ -68,23 +68,23 @@ async fn role_response(store: &dyn Store, role: Role) -> AppResult<RoleResponse>
     Ok(role_responses(store, vec![role]).await?.remove(0))
 }
 
-pub async fn list_roles(store: &dyn Store, scope: &EnvironmentScope, query: &ListQuery) -> AppResult<Paginated<RoleResponse>> {
+pub async fn list_roles(store: &dyn Store, tenancy: &EnvironmentTenancy, query: &ListQuery) -> AppResult<Paginated<RoleResponse>> {
     let (page, spec) = page_spec(query)?;
-    let (roles, total) = store.role_page(&scope.environment.id, &spec).await?;
+    let (roles, total) = store.role_page(&tenancy.environment.id, &spec).await?;
     Ok(page_of(role_responses(store, roles).await?, page, total as u64))
 }
 
-async fn find_role(store: &dyn Store, scope: &EnvironmentScope, id: &str) -> AppResult<Role> {
-    store.role_by_id(&scope.environment.id, id).await?.ok_or(AppError::NotFound { what: "role" })
+async fn find_role(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Role> {
+    store.role_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "role" })
 }
 
-pub async fn get_role(store: &dyn Store, scope: &EnvironmentScope, id: &str) -> AppResult<RoleResponse> {
-    role_response(store, find_role(store, scope, id).await?).await
+pub async fn get_role(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<RoleResponse> {
+    role_response(store, find_role(store, tenancy, id).await?).await
 }
 
 /// A role that may be changed: system roles are visible but reserved (400).
-async fn editable_role(store: &dyn Store, scope: &EnvironmentScope, id: &str) -> AppResult<Role> {
-    let role = find_role(store, scope, id).await?;
+async fn editable_role(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Role> {
+    let role = find_role(store, tenancy, id).await?;
     role::usable(&role)?;
     Ok(role)
 }
@@ -104,13 +104,13 @@ fn role_state(role: &Role, permissions: &[String]) -> Value {
     json!({ "id": role.id, "name": role.name, "description": role.description, "permissions": permissions })
 }
 
-pub async fn create_role(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, request: CreateRoleRequest) -> AppResult<RoleResponse> {
+pub async fn create_role(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateRoleRequest) -> AppResult<RoleResponse> {
     request.validate()?;
-    let existing = store.permissions(&scope.environment.id).await?;
+    let existing = store.permissions(&tenancy.environment.id).await?;
     let ids = permission_ids("permissions", &request.permissions, &existing)?;
     let role = Role {
         id: new_id(),
-        environment_id: scope.environment.id.clone(),
+        environment_id: tenancy.environment.id.clone(),
         name: request.name.trim().to_owned(),
         description: request.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
         is_system: false,
@@ -119,7 +119,7 @@ pub async fn create_role(store: &dyn Store, scope: &EnvironmentScope, context: &
     };
     let batch = InsertBatch {
         role_permissions: ids.iter().map(|p| RolePermission { role_id: role.id.clone(), permission_id: p.clone() }).collect(),
-        audit_events: vec![context.record(&scope.account, Some(&scope.environment.id), "role.create", ("role", &role.id), None, Some(role_state(&role, &request.permissions)))],
+        audit_events: vec![context.record(&tenancy.account, Some(&tenancy.environment.id), "role.create", ("role", &role.id), None, Some(role_state(&role, &request.permissions)))],
         roles: vec![role.clone()],
         ..Default::default()
     };
@@ -136,9 +136,9 @@ fn name_conflict(err: StoreError, what: &str) -> AppError {
     }
 }
 
-pub async fn update_role(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, id: &str, request: UpdateRoleRequest) -> AppResult<RoleResponse> {
+pub async fn update_role(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, request: UpdateRoleRequest) -> AppResult<RoleResponse> {
     request.validate()?;
-    let current = editable_role(store, scope, id).await?;
+    let current = editable_role(store, tenancy, id).await?;
     let updated = Role {
         name: request.name.map(|n| n.trim().to_owned()).unwrap_or_else(|| current.name.clone()),
         description: match request.description {
@@ -155,7 +155,7 @@ pub async fn update_role(store: &dyn Store, scope: &EnvironmentScope, context: &
     let changes = ChangeSet {
         ops: vec![WriteOp::UpdateRole(updated.clone())],
         inserts: InsertBatch {
-            audit_events: vec![context.record(&scope.account, Some(&scope.environment.id), "role.update", ("role", id), Some(role_state(&current, &keys)), Some(role_state(&updated, &keys)))],
+            audit_events: vec![context.record(&tenancy.account, Some(&tenancy.environment.id), "role.update", ("role", id), Some(role_state(&current, &keys)), Some(role_state(&updated, &keys)))],
             ..Default::default()
         },
     };
@@ -164,8 +164,8 @@ pub async fn update_role(store: &dyn Store, scope: &EnvironmentScope, context: &
 }
 
 /// Refused (409) while assignments use the role, unless `cascade`.
-pub async fn delete_role(store: &dyn Store, scope: &EnvironmentScope, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
-    let role = editable_role(store, scope, id).await?;
+pub async fn delete_role(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
+    let role = editable_role(store, tenancy, id).await?;
     let in_use = store.role_assignment_count(id).await?;
     if in_use > 0 && !cascade {
         return Err(AppError::Conflict {
@@ -173,14 +173,14 @@ pub async fn delete_role(store: &dyn Store, scope: &EnvironmentScope, context: &
             message: format!("{in_use} assignment(s) use this role; change or remove them first, or pass cascade=true."),
         });
     }
-    let env = Some(scope.environment.id.as_str());
+    let env = Some(tenancy.environment.id.as_str());
     let mut audit = Vec::new();
     if in_use > 0 {
         let filter = AssignmentFilter { role_id: Some(id.to_owned()), ..Default::default() };
-        audit = assignments::service::deletion_audit(store, scope, context, filter).await?;
+        audit = assignments::service::deletion_audit(store, tenancy, context, filter).await?;
     }
     let keys: Vec<String> = store.role_permission_keys(&[id]).await?.into_iter().map(|(_, k)| k).collect();
-    audit.push(context.record(&scope.account, env, "role.delete", ("role", id), Some(role_state(&role, &keys)), None));
+    audit.push(context.record(&tenancy.account, env, "role.delete", ("role", id), Some(role_state(&role, &keys)), None));
     let changes = ChangeSet { ops: vec![WriteOp::DeleteRole(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } };
     store.apply_changes(&changes).await?;
     Ok(())
@@ -188,14 +188,14 @@ pub async fn delete_role(store: &dyn Store, scope: &EnvironmentScope, context: &
 
 pub async fn set_role_permissions(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     id: &str,
     request: SetRolePermissionsRequest,
 ) -> AppResult<RoleResponse> {
     request.validate()?;
-    let role = editable_role(store, scope, id).await?;
-    let existing = store.permissions(&scope.environment.id).await?;
+    let role = editable_role(store, tenancy, id).await?;
+    let existing = store.permissions(&tenancy.environment.id).await?;
     let ids = permission_ids("permissions", &request.permissions, &existing)?;
     let before: Vec<String> = store.role_permission_keys(&[id]).await?.into_iter().map(|(_, k)| k).collect();
     let mut after: Vec<String> = request.permissions.clone();
@@ -208,7 +208,7 @@ pub async fn set_role_permissions(
         ops: vec![WriteOp::ClearRolePermissions(id.to_owned())],
         inserts: InsertBatch {
             role_permissions: ids.into_iter().map(|p| RolePermission { role_id: id.to_owned(), permission_id: p }).collect(),
-            audit_events: vec![context.record(&scope.account, Some(&scope.environment.id), "role.permissions.set", ("role", id), Some(role_state(&role, &before)), Some(role_state(&role, &after)))],
+            audit_events: vec![context.record(&tenancy.account, Some(&tenancy.environment.id), "role.permissions.set", ("role", id), Some(role_state(&role, &before)), Some(role_state(&role, &after)))],
             ..Default::default()
         },
     };
@@ -220,12 +220,12 @@ pub async fn set_role_permissions(
 /// keys that exist, and grants keys to existing roles, in one transaction.
 pub async fn setup_resource_permissions(
     store: &dyn Store,
-    scope: &EnvironmentScope,
+    tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     request: SetupResourcePermissionsRequest,
 ) -> AppResult<SetupResourcePermissionsResponse> {
     request.validate()?;
-    let env_id = &scope.environment.id;
+    let env_id = &tenancy.environment.id;
     let env = Some(env_id.as_str());
     let mut resources: HashMap<String, String> = store.resources(env_id).await?.into_iter().map(|r| (r.name, r.id)).collect();
     let mut permissions: HashMap<String, String> = store.permissions(env_id).await?.into_iter().map(|p| (p.key, p.id)).collect();
@@ -236,7 +236,7 @@ pub async fn setup_resource_permissions(
             Some(id) => id.clone(),
             None => {
                 let new = Resource { id: new_id(), environment_id: env_id.clone(), name: resource.name.clone(), description: None, created_at: context.at };
-                batch.audit_events.push(context.record(&scope.account, env, "resource.create", ("resource", &new.id), None, Some(json!({ "name": new.name }))));
+                batch.audit_events.push(context.record(&tenancy.account, env, "resource.create", ("resource", &new.id), None, Some(json!({ "name": new.name }))));
                 resources.insert(new.name.clone(), new.id.clone());
                 let id = new.id.clone();
                 batch.resources.push(new);
@@ -250,7 +250,7 @@ pub async fn setup_resource_permissions(
                 continue;
             }
             let permission = Permission { id: new_id(), environment_id: env_id.clone(), resource_id: resource_id.clone(), action: action.clone(), key: key.clone(), created_at: context.at };
-            batch.audit_events.push(context.record(&scope.account, env, "permission.create", ("permission", &permission.id), None, Some(json!({ "key": key }))));
+            batch.audit_events.push(context.record(&tenancy.account, env, "permission.create", ("permission", &permission.id), None, Some(json!({ "key": key }))));
             permissions.insert(key, permission.id.clone());
             batch.permissions.push(permission);
         }
@@ -264,7 +264,7 @@ pub async fn setup_resource_permissions(
     let mut roles_updated = 0;
     let mut granted: HashSet<(String, String)> = HashSet::new();
     for (index, binding) in request.role_permissions.iter().enumerate() {
-        let role = find_role(store, scope, &binding.role_id).await?;
+        let role = find_role(store, tenancy, &binding.role_id).await?;
         role::usable(&role)?;
         let unknown: Vec<&str> = binding.permission_keys.iter().map(String::as_str).filter(|k| !permissions.contains_key(*k)).collect();
         if !unknown.is_empty() {
@@ -284,7 +284,7 @@ pub async fn setup_resource_permissions(
         }
         if !added.is_empty() {
             roles_updated += 1;
-            batch.audit_events.push(context.record(&scope.account, env, "role.permissions.grant", ("role", &role.id), None, Some(json!({ "granted": added }))));
+            batch.audit_events.push(context.record(&tenancy.account, env, "role.permissions.grant", ("role", &role.id), None, Some(json!({ "granted": added }))));
         }
     }
     store.insert_batch(&batch).await?;
