@@ -6,7 +6,7 @@ use app::dto::{ApiKeyResponse, CreateApiKeyRequest, CreatedApiKey, PageQuery, Pa
 use serde_json::json;
 
 use crate::{
-    auth::{Claims, PrincipalKind, TokenKeys, tokens::ISSUER},
+    auth::{Claims, PrincipalKind, TokenKeys},
     domain::{
         api_key,
         audit::{Actor, AuditContext, Change},
@@ -127,21 +127,7 @@ pub const MANAGEMENT_TOKEN_SECS: i64 = 60 * 60;
 
 /// `POST /api/v1/auth/token`: a Bearer token for a verified key's environment.
 pub fn exchange(tokens: &TokenKeys, key: ApiKey) -> AppResult<TokenResponse> {
-    let now = Timestamp::now();
-    let expires_at = now.as_millis() / 1000 + MANAGEMENT_TOKEN_SECS;
-    let claims = Claims {
-        iss: ISSUER.into(),
-        aud: PrincipalKind::Management,
-        sub: key.id,
-        iat: now.as_millis() / 1000,
-        exp: expires_at,
-        sid: None,
-        env: Some(key.environment_id),
-    };
-    Ok(TokenResponse {
-        access_token: tokens.issue(&claims)?,
-        token_type: "Bearer".into(),
-        expires_in: MANAGEMENT_TOKEN_SECS,
-        expires_at: Timestamp::from_millis(expires_at * 1000).ok_or_else(|| AppError::internal("expiry out of range"))?,
-    })
+    let now = Timestamp::now().as_millis() / 1000;
+    let claims = Claims { env: Some(key.environment_id), ..Claims::new(PrincipalKind::Management, key.id, now, now + MANAGEMENT_TOKEN_SECS) };
+    tokens.bearer(&claims)
 }

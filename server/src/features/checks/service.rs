@@ -16,11 +16,10 @@ use app::dto::{
 };
 
 use crate::{
-    auth::{Claims, PrincipalKind, TokenKeys, tokens::ISSUER},
+    auth::{Claims, PrincipalKind, TokenKeys},
     domain::{
         identity, node_path,
         tenancy::{ApplicationTenancy, EnvironmentTenancy},
-        time::timestamp,
     },
     index::{Decision, Indexes},
     store::{Grant, Node, Store},
@@ -231,19 +230,6 @@ pub async fn mint_identity_token(
     }
     let lifetime = request.expires_in.unwrap_or(3_600);
     let now = Timestamp::now().as_millis() / 1000;
-    let claims = Claims {
-        iss: ISSUER.into(),
-        aud: PrincipalKind::Identity,
-        sub: identity.id,
-        iat: now,
-        exp: now + lifetime,
-        sid: None,
-        env: Some(tenancy.environment.id.clone()),
-    };
-    Ok(TokenResponse {
-        access_token: tokens.issue(&claims)?,
-        token_type: "Bearer".into(),
-        expires_in: lifetime,
-        expires_at: timestamp((now + lifetime) * 1000),
-    })
+    let claims = Claims { env: Some(tenancy.environment.id.clone()), ..Claims::new(PrincipalKind::Identity, identity.id, now, now + lifetime) };
+    tokens.bearer(&claims)
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use app::dto::{AccountSummary, AdminProfile, ApplicationSummary, EmailAddress, EnvironmentSummary, LoginRequest, MeResponse, Timestamp, TokenResponse, Validate};
 
 use crate::{
-    auth::{AdminAuth, Claims, PrincipalKind, TokenKeys, password, tokens::ISSUER},
+    auth::{AdminAuth, Claims, PrincipalKind, TokenKeys, password},
     config::SessionLifetimes,
     domain::audit::{Actor, AuditContext, Change},
     ids::new_id,
@@ -79,26 +79,10 @@ fn issue(
 ) -> AppResult<IssuedToken> {
     let iat = now.as_millis() / 1000;
     let exp = (iat + ttl.as_secs() as i64).min(session_expires_at / 1000);
-    let lifetime = u64::try_from(exp - iat).unwrap_or(0);
-    let token = keys.issue(&Claims {
-        iss: ISSUER.into(),
-        aud: PrincipalKind::Admin,
-        sub: admin_id.to_owned(),
-        iat,
-        exp,
-        sid: Some(session_id.to_owned()),
-        env: None,
-    })?;
-    let expires_at = Timestamp::from_millis(exp * 1000).ok_or_else(|| AppError::internal("token expiry out of range"))?;
-    Ok(IssuedToken {
-        response: TokenResponse {
-            access_token: token,
-            token_type: "Bearer".into(),
-            expires_in: lifetime as i64,
-            expires_at,
-        },
-        max_age: Duration::from_secs(lifetime),
-    })
+    let claims = Claims { sid: Some(session_id.to_owned()), ..Claims::new(PrincipalKind::Admin, admin_id.to_owned(), iat, exp) };
+    let response = keys.bearer(&claims)?;
+    let max_age = Duration::from_secs(response.expires_in.unsigned_abs());
+    Ok(IssuedToken { response, max_age })
 }
 
 async fn session_audit(
