@@ -22,9 +22,8 @@ use crate::{
     },
 };
 
-/// Who is calling, and in which environment.
-pub trait EnvironmentCaller: FromRequestParts<AppState, Rejection = AppError> + Send + Sync + 'static {
-    fn tenancy(&self) -> &EnvironmentTenancy;
+/// Who is calling: the actor its writes are audited as.
+pub trait Caller: FromRequestParts<AppState, Rejection = AppError> + Send + Sync + 'static {
     fn actor(&self) -> Actor;
 
     /// The audit context of a write this caller makes now.
@@ -33,14 +32,14 @@ pub trait EnvironmentCaller: FromRequestParts<AppState, Rejection = AppError> + 
     }
 }
 
-/// Who is calling, for what belongs to an application (identities, the audit log).
-pub trait ApplicationCaller: FromRequestParts<AppState, Rejection = AppError> + Send + Sync + 'static {
-    fn application(&self) -> &ApplicationTenancy;
-    fn actor(&self) -> Actor;
+/// Who is calling, and in which environment.
+pub trait EnvironmentCaller: Caller {
+    fn tenancy(&self) -> &EnvironmentTenancy;
+}
 
-    fn context(&self, request_id: RequestId) -> AuditContext {
-        AuditContext::new(self.actor(), request_id.0, app::dto::Timestamp::now().as_millis())
-    }
+/// Who is calling, for what belongs to an application (identities, the audit log).
+pub trait ApplicationCaller: Caller {
+    fn application(&self) -> &ApplicationTenancy;
 }
 
 /// An admin in an application named by the path's `{account_slug}` and `{app_slug}`.
@@ -60,13 +59,15 @@ impl FromRequestParts<AppState> for PortalApplicationCaller {
     }
 }
 
+impl Caller for PortalApplicationCaller {
+    fn actor(&self) -> Actor {
+        Actor::Admin(self.admin.admin_id.clone())
+    }
+}
+
 impl ApplicationCaller for PortalApplicationCaller {
     fn application(&self) -> &ApplicationTenancy {
         &self.tenancy
-    }
-
-    fn actor(&self) -> Actor {
-        Actor::Admin(self.admin.admin_id.clone())
     }
 }
 
@@ -92,23 +93,27 @@ impl FromRequestParts<AppState> for PortalCaller {
     }
 }
 
+impl Caller for PortalCaller {
+    fn actor(&self) -> Actor {
+        Actor::Admin(self.admin.admin_id.clone())
+    }
+}
+
 impl EnvironmentCaller for PortalCaller {
     fn tenancy(&self) -> &EnvironmentTenancy {
         &self.tenancy
     }
+}
 
+impl Caller for ManagementAuth {
     fn actor(&self) -> Actor {
-        Actor::Admin(self.admin.admin_id.clone())
+        ManagementAuth::actor(self)
     }
 }
 
 impl EnvironmentCaller for ManagementAuth {
     fn tenancy(&self) -> &EnvironmentTenancy {
         &self.tenancy
-    }
-
-    fn actor(&self) -> Actor {
-        ManagementAuth::actor(self)
     }
 }
 
@@ -128,13 +133,15 @@ impl FromRequestParts<AppState> for ManagementApplicationCaller {
     }
 }
 
+impl Caller for ManagementApplicationCaller {
+    fn actor(&self) -> Actor {
+        self.auth.actor()
+    }
+}
+
 impl ApplicationCaller for ManagementApplicationCaller {
     fn application(&self) -> &ApplicationTenancy {
         &self.tenancy
-    }
-
-    fn actor(&self) -> Actor {
-        self.auth.actor()
     }
 }
 

@@ -9,7 +9,7 @@ use crate::{
     auth::api_key::PresentedApiKey,
     state::AppState,
     web::{
-        callers::{EnvironmentCaller, PortalCaller},
+        callers::{Caller, EnvironmentCaller, PortalCaller},
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, RequestId},
         registry::{ApiRoutes, ENVIRONMENT},

@@ -10,7 +10,7 @@ use super::service;
 use crate::{
     state::AppState,
     web::{
-        callers::{ApplicationCaller, EnvironmentCaller, PortalApplicationCaller, PortalCaller},
+        callers::{ApplicationCaller, Caller, EnvironmentCaller, PortalApplicationCaller, PortalCaller},
         error::AppResult,
         extract::{AppJson, AppQuery, RequestId},
         registry::{APPLICATION, ApiRoutes, ENVIRONMENT},

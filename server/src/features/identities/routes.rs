@@ -14,7 +14,7 @@ use super::service;
 use crate::{
     state::AppState,
     web::{
-        callers::{ApplicationCaller, ManagementApplicationCaller, PortalApplicationCaller},
+        callers::{ApplicationCaller, Caller, ManagementApplicationCaller, PortalApplicationCaller},
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, RequestId},
         registry::{APPLICATION, ApiRoutes},
