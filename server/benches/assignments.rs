@@ -53,10 +53,8 @@ use serde_json::{Value, json};
 use server::{
     auth::TokenKeys,
     config::{Mode, ServerConfig},
-    service::{
-        audit::{Actor, AuditContext, Change},
-        provisioning,
-    },
+    domain::audit::{Actor, AuditContext, Change},
+    features::api_keys,
     state::AppState,
     store::{
         self, Account, Application, Assignment, AssignmentWrite, Environment, Identity, InsertBatch, Node, Role, Store,
@@ -1340,7 +1338,7 @@ async fn measure(kind: BackendKind, url: &str, scratch: &Scratch, args: &Args) -
     );
 
     let (_, api_key) =
-        provisioning::create_api_key(store.as_ref(), &dataset.account.slug, &dataset.application.slug, &dataset.environment.slug, "bench", Actor::System)
+        api_keys::service::create_api_key(store.as_ref(), &dataset.account.slug, &dataset.application.slug, &dataset.environment.slug, "bench", Actor::System)
             .await
             .map_err(|err| format!("create_api_key: {err:?}"))?;
     let (addr, server, state) = serve(store.clone()).await?;

@@ -1,0 +1,12 @@
+//! The HTTP edge every feature shares: route registration that remembers what it registered,
+//! the caller extractors (who is calling, and where), the JSON/query extractors and the one
+//! error type, idempotency keys, bulk result assembly, and the OpenAPI document builder.
+
+pub mod bulk;
+pub mod callers;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod openapi;
+pub mod paging;
+pub mod registry;
