@@ -116,7 +116,8 @@ async fn serve_unrouted(State(site): State<Unrouted>, request: Request) -> Respo
     }
     let (parts, body) = request.into_parts();
     let is_read = parts.method == Method::GET || parts.method == Method::HEAD;
-    if is_read && parts.uri.path() != format!("/{HASH_FILE}") {
+    // The manifest is the server's, not a page's.
+    if is_read && parts.uri.path().strip_prefix('/') != Some(HASH_FILE) {
         let probe = Request::from_parts(parts.clone(), Body::empty());
         let Ok(file) = site.public_files.clone().oneshot(probe).await;
         if file.status().is_success() || file.status() == StatusCode::NOT_MODIFIED {

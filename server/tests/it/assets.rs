@@ -68,7 +68,7 @@ async fn get(router: &Router, path: &str, accept_encoding: Option<&str>) -> (Sta
     (parts.status, parts.headers, body.collect().await.expect("body reads").to_bytes())
 }
 
-fn header_of<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_of(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).map(|value| value.to_str().expect("ASCII header"))
 }
 
