@@ -3,6 +3,7 @@
 //!
 //! [`app_router`] builds the whole HTTP surface so that `main` and the tests serve the same thing.
 
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -79,6 +80,8 @@ pub fn app_router(state: AppState) -> Router {
         .into_router().layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).with_state(state.clone());
     let api_for_pages = api.clone();
     let leptos_options = state.leptos.clone();
+    let unrouted = assets::unrouted(state.leptos.clone(), api.clone());
+    let pkg = assets::pkg_router(&state.leptos);
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
@@ -86,12 +89,15 @@ pub fn app_router(state: AppState) -> Router {
             move || provide_context(app::api::ApiRouter(api_for_pages.clone())),
             move || app::shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback_service(unrouted)
+        .layer(axum::middleware::map_response(assets::mark_page_not_cached))
         .with_state(state);
 
     pages
         .merge(api)
         .layer(CompressionLayer::new())
+        // After the compression layer: the build already compressed these (see `assets`).
+        .merge(pkg)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {

@@ -133,13 +133,15 @@ async fn serve(common: CommonArgs, args: ServeArgs, store: Arc<dyn Store>) -> Re
         }
     }
     let secret = jwt_secret(&common)?;
-    let leptos = LeptosOptions::builder()
-        .output_name("canopy")
-        .site_root(args.site_root.as_str())
-        .site_pkg_dir("pkg")
-        .site_addr(args.addr)
-        .env(Env::PROD)
-        .build();
+    let leptos = server::assets::with_hashed_names(
+        LeptosOptions::builder()
+            .output_name("canopy")
+            .site_root(args.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(args.addr)
+            .env(Env::PROD)
+            .build(),
+    );
     let state = AppState::new(store, TokenKeys::new(&secret), ServerConfig::new(common.mode), leptos);
     let router = server::app_router(state);
     let listener = tokio::net::TcpListener::bind(args.addr)
