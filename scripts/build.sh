@@ -11,7 +11,7 @@
 #   3. Tailwind writes target/site/pkg/canopy.css; public/ is copied to target/site;
 #   4. scripts/fingerprint.mjs renames the three canopy.<hash>.{js,wasm,css}, writes a .br
 #      (brotli -q 11) and a .gz (gzip -9) next to each, and target/site/hash.txt, the manifest
-#      from which the server's pages name them (server/src/assets.rs serves them as they are).
+#      from which the server's pages name them (server/src/web/assets.rs serves them as they are).
 #
 # The server is compiled with LEPTOS_OUTPUT_NAME=canopy, so its pages load /pkg/canopy.<hash>.js
 # and /pkg/canopy.<hash>.wasm (without it, Leptos names the module canopy_bg.wasm).

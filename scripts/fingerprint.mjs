@@ -4,7 +4,7 @@
 //   node scripts/fingerprint.mjs <site root> [output name]
 //
 // Each of <site>/pkg/<name>.js, .wasm and .css is renamed <name>.<hash>.<ext>, where <hash> is
-// the first 16 hex digits of its SHA-256 (the pattern `server/src/assets.rs` caches for a year),
+// the first 16 hex digits of its SHA-256 (the pattern `server/src/web/assets.rs` caches for a year),
 // and gets two siblings: .br (brotli quality 11, 16 MiB window, as `brotli -q 11`) and .gz
 // (level 9, as `gzip -9`). <site>/hash.txt then lists the hashes the way Leptos reads them
 // (`js: <hash>`, `wasm: <hash>`, `css: <hash>`), to name the files in every page.

@@ -3,7 +3,6 @@
 //!
 //! [`app_router`] builds the whole HTTP surface so that `main` and the tests serve the same thing.
 
-pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -30,7 +29,7 @@ use tracing::Level;
 use crate::{
     features::{api_keys, assignments, audit, checks, environments, health, identities, nodes, reference, roles, sessions},
     state::AppState,
-    web::{error::AppError, registry::ApiRoutes},
+    web::{assets, error::AppError, registry::ApiRoutes},
 };
 
 /// Bulk endpoints take up to 10,000 items; 8 MiB holds that with room, and bounds what one

@@ -133,7 +133,7 @@ async fn serve(common: CommonArgs, args: ServeArgs, store: Arc<dyn Store>) -> Re
         }
     }
     let secret = jwt_secret(&common)?;
-    let leptos = server::assets::with_hashed_names(
+    let leptos = server::web::assets::with_hashed_names(
         LeptosOptions::builder()
             .output_name("canopy")
             .site_root(args.site_root.as_str())

@@ -11,7 +11,7 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use server::{
-    assets::{self, CACHE_IMMUTABLE, CACHE_PAGE, CACHE_PUBLIC_FILE, CACHE_REVALIDATE},
+    web::assets::{self, CACHE_IMMUTABLE, CACHE_PAGE, CACHE_PUBLIC_FILE, CACHE_REVALIDATE},
     auth::TokenKeys,
     config::{Mode, ServerConfig},
     state::AppState,
