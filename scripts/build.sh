@@ -19,6 +19,33 @@
 # Sourced after scripts/setup.sh (which chooses the toolchains) for `canopy_build`; run directly,
 # it sets up for running and builds: `bash scripts/build.sh`.
 
+# site_from_wasm MODULE SITE LOGS: steps 2 and 3 above. Skipped when none of their inputs changed
+# since the last time (the module, the CSS sources, public/, the tools), which is what makes a
+# warm `scripts/run.sh` start in seconds: wasm-opt alone takes about 20 s.
+site_from_wasm() {
+  local module="$1" site="$2" logs="$3" root="$CANOPY_ROOT" inputs
+  inputs="$( { sha256sum "$module" "$root/style/tailwind.css" "$root/scripts/build.sh" "$root/scripts/fingerprint.mjs"
+               find "$root/app/src" "$root/public" -type f -print0 | sort -z | xargs -0 sha256sum | sed "s|$root/||"
+               wasm-bindgen --version; } | sha256sum | cut -c1-64)"
+  if [ -f "$site/hash.txt" ] && [ "$(cat "$root/target/site.inputs" 2>/dev/null)" = "$inputs" ]; then
+    say "The site is up to date (target/site)"
+    return 0
+  fi
+  # The previous build's hashed files and manifest: nothing names them once this one is done.
+  rm -f "$site/pkg/"canopy.* "$site/hash.txt" "$root/target/site.inputs"
+  wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name canopy "$module" &&
+    mv "$site/pkg/canopy_bg.wasm" "$site/pkg/canopy.wasm" &&
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$site/pkg/canopy.wasm" -o "$site/pkg/canopy.wasm" &&
+    esbuild "$site/pkg/canopy.js" --minify --format=esm --log-level=warning \
+      --outfile="$site/pkg/canopy.min.js" &&
+    mv "$site/pkg/canopy.min.js" "$site/pkg/canopy.js" &&
+    (cd "$root" && tailwindcss --input style/tailwind.css --output "$site/pkg/canopy.css" --minify 2>"$logs/tailwind.log") &&
+    cp -R "$root/public/." "$site/" &&
+    node "$root/scripts/fingerprint.mjs" "$site" canopy >"$logs/fingerprint.log" &&
+    echo "$inputs" >"$root/target/site.inputs"
+}
+
 canopy_build() {
   local root="$CANOPY_ROOT" site="$CANOPY_ROOT/target/site"
   local logs="$CANOPY_ROOT/.canopy/logs" started=$SECONDS
@@ -51,19 +78,7 @@ canopy_build() {
     setup_wait || wasm_status=1
   fi
   if [ $wasm_status -eq 0 ]; then
-    local module="$root/target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-    # The previous build's hashed files and manifest: nothing names them once this one is done.
-    rm -f "$site/pkg/"canopy.* "$site/hash.txt"
-    wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name canopy "$module" &&
-      mv "$site/pkg/canopy_bg.wasm" "$site/pkg/canopy.wasm" &&
-      wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-        "$site/pkg/canopy.wasm" -o "$site/pkg/canopy.wasm" &&
-      esbuild "$site/pkg/canopy.js" --minify --format=esm --log-level=warning \
-        --outfile="$site/pkg/canopy.min.js" &&
-      mv "$site/pkg/canopy.min.js" "$site/pkg/canopy.js" &&
-      (cd "$root" && tailwindcss --input style/tailwind.css --output "$site/pkg/canopy.css" --minify 2>"$logs/tailwind.log") &&
-      cp -R "$root/public/." "$site/" &&
-      node "$root/scripts/fingerprint.mjs" "$site" canopy >"$logs/fingerprint.log" || wasm_status=1
+    site_from_wasm "$root/target/wasm32-unknown-unknown/wasm-release/frontend.wasm" "$site" "$logs" || wasm_status=1
   fi
 
   say "Waiting for the server build"
