@@ -13,7 +13,10 @@
 
 use sqlx::{
     Connection, Database, Encode, Executor, FromRow, IntoArguments, PgPool, Pool, Postgres, QueryBuilder, Sqlite, SqlitePool, Transaction, Type,
+    postgres::PgRow,
+    sqlite::SqliteRow,
     database::HasStatementCache,
+    query::QueryAs,
     query_builder::Separated,
 };
 
@@ -96,6 +99,35 @@ impl Db {
             Db::Postgres(pool) => postgres::migrate(pool).await,
         }
     }
+}
+
+/// A record that decodes from a row of either backend (`#[derive(sqlx::FromRow)]`).
+pub(super) trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+/// The statements of the simple look-ups: constant SQL and text binds.
+impl Db {
+    /// The row `sql` selects, if any.
+    pub(super) async fn fetch_optional<T: Record>(&self, sql: &'static str, binds: &[&str]) -> StoreResult<Option<T>> {
+        on_db!(self, |pool| bind_all(sqlx::query_as(sql), binds).fetch_optional(pool).await).map_err(map_db_error)
+    }
+
+    /// Every row `sql` selects.
+    pub(super) async fn fetch_all<T: Record>(&self, sql: &'static str, binds: &[&str]) -> StoreResult<Vec<T>> {
+        on_db!(self, |pool| bind_all(sqlx::query_as(sql), binds).fetch_all(pool).await).map_err(map_db_error)
+    }
+}
+
+fn bind_all<'q, DB, T>(mut query: QueryAs<'q, DB, T, DB::Arguments>, binds: &[&'q str]) -> QueryAs<'q, DB, T, DB::Arguments>
+where
+    DB: Database,
+    for<'t> &'t str: Encode<'t, DB> + Type<DB>,
+{
+    for bind in binds {
+        query = query.bind(*bind);
+    }
+    query
 }
 
 impl Tx {

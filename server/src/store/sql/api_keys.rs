@@ -2,21 +2,17 @@
 
 use crate::store::{
     ApiKey, StoreResult,
-    db::{Db, map_db_error, on_db},
+    db::Db,
 };
 
 pub async fn api_key_by_prefix(db: &Db, prefix: &str) -> StoreResult<Option<ApiKey>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM api_keys WHERE prefix = $1").bind(prefix).fetch_optional(pool).await).map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM api_keys WHERE prefix = $1", &[prefix]).await
 }
 
 pub async fn api_key_by_id(db: &Db, id: &str) -> StoreResult<Option<ApiKey>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM api_keys WHERE id = $1").bind(id).fetch_optional(pool).await).map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM api_keys WHERE id = $1", &[id]).await
 }
 
 pub async fn api_keys(db: &Db, environment_id: &str) -> StoreResult<Vec<ApiKey>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM api_keys WHERE environment_id = $1 ORDER BY created_at DESC, id DESC")
-        .bind(environment_id)
-        .fetch_all(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_all("SELECT * FROM api_keys WHERE environment_id = $1 ORDER BY created_at DESC, id DESC", &[environment_id]).await
 }

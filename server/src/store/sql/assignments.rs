@@ -13,12 +13,7 @@ const ASSIGNMENT_COLUMNS: [&str; 9] =
     ["id", "environment_id", "identity_id", "node_id", "role_id", "effective_from", "effective_to", "created_at", "updated_at"];
 
 pub async fn assignment_by_id(db: &Db, environment_id: &str, id: &str) -> StoreResult<Option<Assignment>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM assignments WHERE environment_id = $1 AND id = $2")
-        .bind(environment_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM assignments WHERE environment_id = $1 AND id = $2", &[environment_id, id]).await
 }
 
 pub async fn assignments_by_ids(db: &Db, environment_id: &str, ids: &[&str]) -> StoreResult<Vec<Assignment>> {
@@ -32,11 +27,7 @@ pub async fn assignments_by_ids(db: &Db, environment_id: &str, ids: &[&str]) -> 
 }
 
 pub async fn assignments_for_identity(db: &Db, identity_id: &str) -> StoreResult<Vec<Assignment>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM assignments WHERE identity_id = $1 ORDER BY created_at, id")
-        .bind(identity_id)
-        .fetch_all(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_all("SELECT * FROM assignments WHERE identity_id = $1 ORDER BY created_at, id", &[identity_id]).await
 }
 
 /// Up to `limit` after `(created_at, id)`, along the `(environment_id, created_at, id)` index.

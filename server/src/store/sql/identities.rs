@@ -11,21 +11,11 @@ use crate::store::{
 use app::dto::IdentitySort;
 
 pub async fn identity_by_email(db: &Db, application_id: &str, email_normalized: &str) -> StoreResult<Option<Identity>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM identities WHERE application_id = $1 AND email_normalized = $2")
-        .bind(application_id)
-        .bind(email_normalized)
-        .fetch_optional(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM identities WHERE application_id = $1 AND email_normalized = $2", &[application_id, email_normalized]).await
 }
 
 pub async fn identity_by_id(db: &Db, application_id: &str, id: &str) -> StoreResult<Option<Identity>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM identities WHERE application_id = $1 AND id = $2")
-        .bind(application_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM identities WHERE application_id = $1 AND id = $2", &[application_id, id]).await
 }
 
 pub async fn identities_by_ids(db: &Db, application_id: &str, ids: &[&str]) -> StoreResult<Vec<Identity>> {

@@ -9,8 +9,7 @@ use crate::store::{
 };
 
 pub async fn nodes(db: &Db, environment_id: &str) -> StoreResult<Vec<Node>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM nodes WHERE environment_id = $1 ORDER BY id_path").bind(environment_id).fetch_all(pool).await)
-        .map_err(map_db_error)
+    db.fetch_all("SELECT * FROM nodes WHERE environment_id = $1 ORDER BY id_path", &[environment_id]).await
 }
 
 pub async fn nodes_by_ids(db: &Db, environment_id: &str, ids: &[&str]) -> StoreResult<Vec<Node>> {
@@ -23,12 +22,7 @@ pub async fn node_ids(db: &Db, environment_id: &str) -> StoreResult<Vec<String>>
 }
 
 pub async fn node_by_id(db: &Db, environment_id: &str, id: &str) -> StoreResult<Option<Node>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM nodes WHERE environment_id = $1 AND id = $2")
-        .bind(environment_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM nodes WHERE environment_id = $1 AND id = $2", &[environment_id, id]).await
 }
 
 pub async fn node_page(db: &Db, environment_id: &str, spec: &PageSpec) -> StoreResult<(Vec<Node>, i64)> {

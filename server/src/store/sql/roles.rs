@@ -9,17 +9,11 @@ use crate::store::{
 };
 
 pub async fn roles(db: &Db, environment_id: &str) -> StoreResult<Vec<Role>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM roles WHERE environment_id = $1 ORDER BY name").bind(environment_id).fetch_all(pool).await)
-        .map_err(map_db_error)
+    db.fetch_all("SELECT * FROM roles WHERE environment_id = $1 ORDER BY name", &[environment_id]).await
 }
 
 pub async fn role_by_id(db: &Db, environment_id: &str, id: &str) -> StoreResult<Option<Role>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM roles WHERE environment_id = $1 AND id = $2")
-        .bind(environment_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM roles WHERE environment_id = $1 AND id = $2", &[environment_id, id]).await
 }
 
 pub async fn role_page(db: &Db, environment_id: &str, spec: &PageSpec) -> StoreResult<(Vec<Role>, i64)> {
@@ -64,14 +58,12 @@ pub async fn role_assignment_count(db: &Db, role_id: &str) -> StoreResult<i64> {
 
 /// Every role of the environment with its number of assignments, most used first.
 pub async fn role_usage(db: &Db, environment_id: &str) -> StoreResult<Vec<RoleUsage>> {
-    on_db!(db, |pool| sqlx::query_as(
+    db.fetch_all(
         "SELECT r.id AS role_id, r.name AS role_name, COUNT(a.id) AS assignments FROM roles r LEFT JOIN assignments a ON a.role_id = r.id \
-         WHERE r.environment_id = $1 GROUP BY r.id, r.name ORDER BY COUNT(a.id) DESC, r.name, r.id"
+         WHERE r.environment_id = $1 GROUP BY r.id, r.name ORDER BY COUNT(a.id) DESC, r.name, r.id",
+        &[environment_id],
     )
-    .bind(environment_id)
-    .fetch_all(pool)
-    .await)
-    .map_err(map_db_error)
+    .await
 }
 
 pub async fn resources(db: &Db, environment_id: &str) -> StoreResult<Vec<Resource>> {

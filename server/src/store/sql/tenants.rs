@@ -40,28 +40,24 @@ struct EnvironmentPathRow {
 }
 
 pub async fn account_by_slug(db: &Db, slug: &str) -> StoreResult<Option<Account>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT id, slug, name, created_at FROM accounts WHERE slug = $1").bind(slug).fetch_optional(pool).await)
-        .map_err(map_db_error)
+    db.fetch_optional("SELECT id, slug, name, created_at FROM accounts WHERE slug = $1", &[slug]).await
 }
 
 pub async fn admin_by_id(db: &Db, id: &str) -> StoreResult<Option<Admin>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM admins WHERE id = $1").bind(id).fetch_optional(pool).await).map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM admins WHERE id = $1", &[id]).await
 }
 
 pub async fn admin_by_email(db: &Db, email_normalized: &str) -> StoreResult<Option<Admin>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM admins WHERE email_normalized = $1").bind(email_normalized).fetch_optional(pool).await)
-        .map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM admins WHERE email_normalized = $1", &[email_normalized]).await
 }
 
 pub async fn admin_memberships(db: &Db, admin_id: &str) -> StoreResult<Vec<(Account, Membership)>> {
-    let rows: Vec<AccountMembership> = on_db!(db, |pool| sqlx::query_as(
+    let rows: Vec<AccountMembership> = db.fetch_all(
         "SELECT a.id, a.slug, a.name, a.created_at, m.account_id, m.admin_id, m.role, m.created_at AS member_since \
-         FROM account_members m JOIN accounts a ON a.id = m.account_id WHERE m.admin_id = $1 ORDER BY a.name, a.id"
+         FROM account_members m JOIN accounts a ON a.id = m.account_id WHERE m.admin_id = $1 ORDER BY a.name, a.id",
+        &[admin_id],
     )
-    .bind(admin_id)
-    .fetch_all(pool)
-    .await)
-    .map_err(map_db_error)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -72,14 +68,7 @@ pub async fn admin_memberships(db: &Db, admin_id: &str) -> StoreResult<Vec<(Acco
 }
 
 pub async fn membership(db: &Db, account_id: &str, admin_id: &str) -> StoreResult<Option<Membership>> {
-    on_db!(db, |pool| sqlx::query_as(
-        "SELECT account_id, admin_id, role, created_at FROM account_members WHERE account_id = $1 AND admin_id = $2"
-    )
-    .bind(account_id)
-    .bind(admin_id)
-    .fetch_optional(pool)
-    .await)
-    .map_err(map_db_error)
+    db.fetch_optional("SELECT account_id, admin_id, role, created_at FROM account_members WHERE account_id = $1 AND admin_id = $2", &[account_id, admin_id]).await
 }
 
 pub async fn create_session(db: &Db, new: &AdminSession, audit: &[AuditEvent]) -> StoreResult<()> {
@@ -101,7 +90,7 @@ pub async fn create_session(db: &Db, new: &AdminSession, audit: &[AuditEvent]) -
 }
 
 pub async fn session_by_id(db: &Db, id: &str) -> StoreResult<Option<AdminSession>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM admin_sessions WHERE id = $1").bind(id).fetch_optional(pool).await).map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM admin_sessions WHERE id = $1", &[id]).await
 }
 
 pub async fn revoke_session(db: &Db, id: &str, at: i64, audit: &[AuditEvent]) -> StoreResult<()> {
@@ -118,34 +107,19 @@ pub async fn revoke_session(db: &Db, id: &str, at: i64, audit: &[AuditEvent]) ->
 }
 
 pub async fn applications(db: &Db, account_id: &str) -> StoreResult<Vec<Application>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM applications WHERE account_id = $1 ORDER BY name, id").bind(account_id).fetch_all(pool).await)
-        .map_err(map_db_error)
+    db.fetch_all("SELECT * FROM applications WHERE account_id = $1 ORDER BY name, id", &[account_id]).await
 }
 
 pub async fn application_by_slug(db: &Db, account_id: &str, slug: &str) -> StoreResult<Option<Application>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM applications WHERE account_id = $1 AND slug = $2")
-        .bind(account_id)
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM applications WHERE account_id = $1 AND slug = $2", &[account_id, slug]).await
 }
 
 pub async fn environments(db: &Db, application_id: &str) -> StoreResult<Vec<Environment>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM environments WHERE application_id = $1 ORDER BY created_at, id")
-        .bind(application_id)
-        .fetch_all(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_all("SELECT * FROM environments WHERE application_id = $1 ORDER BY created_at, id", &[application_id]).await
 }
 
 pub async fn environment_by_slug(db: &Db, application_id: &str, slug: &str) -> StoreResult<Option<Environment>> {
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM environments WHERE application_id = $1 AND slug = $2")
-        .bind(application_id)
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)
-    .map_err(map_db_error)
+    db.fetch_optional("SELECT * FROM environments WHERE application_id = $1 AND slug = $2", &[application_id, slug]).await
 }
 
 pub async fn environment_stats(db: &Db, env: &Environment, now_ms: i64) -> StoreResult<EnvironmentStats> {
@@ -172,17 +146,16 @@ pub async fn environment_stats(db: &Db, env: &Environment, now_ms: i64) -> Store
 }
 
 pub async fn environment_path(db: &Db, environment_id: &str) -> StoreResult<Option<EnvironmentPath>> {
-    let row: Option<EnvironmentPathRow> = on_db!(db, |pool| sqlx::query_as(
-        "SELECT e.id AS e_id, e.application_id AS e_application_id, e.slug AS e_slug, e.name AS e_name, e.created_at AS e_created_at, \
-                p.id AS p_id, p.account_id AS p_account_id, p.slug AS p_slug, p.name AS p_name, p.created_at AS p_created_at, \
-                c.id AS c_id, c.slug AS c_slug, c.name AS c_name, c.created_at AS c_created_at \
-         FROM environments e JOIN applications p ON p.id = e.application_id JOIN accounts c ON c.id = p.account_id \
-         WHERE e.id = $1"
-    )
-    .bind(environment_id)
-    .fetch_optional(pool)
-    .await)
-    .map_err(map_db_error)?;
+    let row: Option<EnvironmentPathRow> = db
+        .fetch_optional(
+            "SELECT e.id AS e_id, e.application_id AS e_application_id, e.slug AS e_slug, e.name AS e_name, e.created_at AS e_created_at, \
+                    p.id AS p_id, p.account_id AS p_account_id, p.slug AS p_slug, p.name AS p_name, p.created_at AS p_created_at, \
+                    c.id AS c_id, c.slug AS c_slug, c.name AS c_name, c.created_at AS c_created_at \
+             FROM environments e JOIN applications p ON p.id = e.application_id JOIN accounts c ON c.id = p.account_id \
+             WHERE e.id = $1",
+            &[environment_id],
+        )
+        .await?;
     Ok(row.map(|row| EnvironmentPath {
         account: Account { id: row.c_id, slug: row.c_slug, name: row.c_name, created_at: row.c_created_at },
         application: Application { id: row.p_id, account_id: row.p_account_id, slug: row.p_slug, name: row.p_name, created_at: row.p_created_at },
