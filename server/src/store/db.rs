@@ -70,6 +70,14 @@ macro_rules! on_tx {
 
 pub(super) use {on_db, on_tx};
 
+/// What text sort keys of `backend` are followed by, so that both databases sort by code point.
+pub fn sort_collation(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => sqlite::SORT_COLLATION,
+        Backend::Postgres => postgres::SORT_COLLATION,
+    }
+}
+
 impl Db {
     pub(super) fn backend(&self) -> Backend {
         match self {
@@ -80,10 +88,7 @@ impl Db {
 
     /// Appended to text sort keys, so that both databases sort by code point.
     pub(super) fn sort_collation(&self) -> &'static str {
-        match self {
-            Db::Sqlite(_) => sqlite::SORT_COLLATION,
-            Db::Postgres(_) => postgres::SORT_COLLATION,
-        }
+        sort_collation(self.backend())
     }
 
     pub(super) async fn begin(&self) -> StoreResult<Tx> {

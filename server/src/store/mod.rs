@@ -29,6 +29,14 @@ use async_trait::async_trait;
 pub use records::*;
 pub use sql_store::SqlStore;
 
+/// The builders of statements the benches time on their own, so that they time the SQL the
+/// server runs.
+pub mod builders {
+    pub use super::db::{MAX_BINDS_PER_STATEMENT, sort_collation};
+    pub use super::paging::{Selecting, push_page};
+    pub use super::sql::assignment_lists::{assignment_view_order, push_assignment_view_query};
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[derive(Debug, thiserror::Error)]

@@ -55,8 +55,17 @@ where
         return Ok((Vec::new(), total));
     }
     let mut rows = query(Selecting::Rows);
-    rows.push(" ORDER BY ").push(&page.order_by);
-    rows.push(" LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+    push_page(&mut rows, &page.order_by, page.limit, page.offset);
     let rows = rows.build_query_as().persistent(false).fetch_all(pool).await.map_err(map_db_error)?;
     Ok((rows, total))
+}
+
+/// Appends ` ORDER BY <order_by> LIMIT <limit> OFFSET <offset>`.
+pub fn push_page<DB>(builder: &mut QueryBuilder<DB>, order_by: &str, limit: i64, offset: i64)
+where
+    DB: Database,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+{
+    builder.push(" ORDER BY ").push(order_by);
+    builder.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
 }

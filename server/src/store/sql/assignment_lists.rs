@@ -16,22 +16,22 @@ const VIEW_COLUMNS: &str = "SELECT a.*, i.first_name AS identity_first_name, i.l
      r.name AS role_name, n.name AS node_name, n.path AS node_path";
 const VIEW_JOINS: &str = " JOIN identities i ON i.id = a.identity_id JOIN roles r ON r.id = a.role_id JOIN nodes n ON n.id = a.node_id";
 
-/// The app-wide list's two statements (see [`crate::store::paging`]): `SELECT ... FROM ... WHERE
-/// ...` for the count or the rows, before ORDER BY.
-pub fn assignment_view_query<DB>(filter: &AssignmentFilter, search: Option<&str>, selecting: Selecting) -> QueryBuilder<DB>
+/// Appends one of the app-wide list's two statements (see [`crate::store::paging`]): `SELECT ...
+/// FROM ... WHERE ...` for the count or the rows, before ORDER BY. `search` is the LIKE pattern
+/// of `filter.search`.
+pub fn push_assignment_view_query<DB>(builder: &mut QueryBuilder<DB>, filter: &AssignmentFilter, search: Option<&str>, selecting: Selecting)
 where
     DB: Database,
     for<'t> &'t str: Encode<'t, DB> + Type<DB>,
     for<'t> i64: Encode<'t, DB> + Type<DB>,
 {
-    let mut builder = match selecting {
+    match selecting {
         // The count joins the other tables only when the search needs their names.
-        Selecting::Count if search.is_none() => QueryBuilder::new("SELECT COUNT(*) FROM assignments a"),
-        Selecting::Count => QueryBuilder::new(format!("SELECT COUNT(*) FROM assignments a{VIEW_JOINS}")),
-        Selecting::Rows => QueryBuilder::new(format!("{VIEW_COLUMNS} FROM assignments a{VIEW_JOINS}")),
+        Selecting::Count if search.is_none() => builder.push("SELECT COUNT(*) FROM assignments a"),
+        Selecting::Count => builder.push(format!("SELECT COUNT(*) FROM assignments a{VIEW_JOINS}")),
+        Selecting::Rows => builder.push(format!("{VIEW_COLUMNS} FROM assignments a{VIEW_JOINS}")),
     };
-    push_assignment_filter(&mut builder, filter, search);
-    builder
+    push_assignment_filter(builder, filter, search);
 }
 
 /// The app-wide list's ORDER BY keys; `collation` is the backend's for text keys.
@@ -95,7 +95,14 @@ pub async fn assignment_views(db: &Db, filter: &AssignmentFilter, slice: Slice) 
     let pattern = filter.search.as_deref().map(like_pattern);
     let search = pattern.as_deref();
     let page = Page { order_by: assignment_view_order(&slice, db.sort_collation()), limit: slice.limit, offset: slice.offset };
-    on_db!(db, |pool| count_then_page(pool, |selecting| assignment_view_query(filter, search, selecting), &page).await)
+    on_db!(db, |pool| {
+        let query = |selecting| {
+            let mut builder = QueryBuilder::new("");
+            push_assignment_view_query(&mut builder, filter, search, selecting);
+            builder
+        };
+        count_then_page(pool, query, &page).await
+    })
 }
 
 pub async fn identity_assignments(db: &Db, filter: &IdentityAssignmentFilter) -> StoreResult<(Vec<Assignment>, i64)> {
