@@ -1,8 +1,7 @@
 //! The one `Store` implementation, over whichever backend `DATABASE_URL` names.
 //!
-//! Each method runs in a `tracing` span named after it (with the backend in its `db` field) and
-//! calls the function of `sql/` that holds its statements; write methods bump the generation
-//! around the write.
+//! Each method runs in a `tracing` span named after it and calls the function of `sql/` that
+//! holds its statements; the three data-write methods bump the generation around the write.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -5,7 +5,7 @@ use sqlx::QueryBuilder;
 use super::audit::insert_audit_events;
 use crate::store::{
     AuditEvent, BulkImport, Identity, IdentityCounts, IdentityPageSpec, StoreResult,
-    db::{Db, IDS_PER_STATEMENT, fetch_chunked, like_pattern, map_db_error, on_db, on_tx, push_in_list, rows_by_ids, sort_direction},
+    db::{Db, IDS_PER_STATEMENT, Record, fetch_chunked, like_pattern, map_db_error, on_db, on_tx, push_in_list, rows_by_ids, sort_direction},
     paging::{Page, Selecting, count_then_page},
 };
 use app::dto::IdentitySort;
@@ -87,10 +87,7 @@ pub async fn identity_counts(db: &Db, application_id: &str) -> StoreResult<Ident
 }
 
 /// `SELECT <columns> FROM identities` of the application with these normalized emails.
-async fn by_emails<T>(db: &Db, columns: &str, application_id: &str, emails: &[String]) -> StoreResult<Vec<T>>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
-{
+async fn by_emails<T: Record>(db: &Db, columns: &str, application_id: &str, emails: &[String]) -> StoreResult<Vec<T>> {
     let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
     on_db!(db, |pool| fetch_chunked(pool, &emails, IDS_PER_STATEMENT, |chunk| {
         let mut builder = QueryBuilder::new(format!("SELECT {columns} FROM identities WHERE application_id = "));
