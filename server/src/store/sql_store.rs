@@ -53,7 +53,7 @@ impl Store for SqlStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn ping(&self, ) -> StoreResult<()> {
+    async fn ping(&self) -> StoreResult<()> {
         sql::batch::ping(&self.db).await
     }
 
@@ -64,7 +64,7 @@ impl Store for SqlStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn counts(&self, ) -> StoreResult<TableCounts> {
+    async fn counts(&self) -> StoreResult<TableCounts> {
         sql::batch::counts(&self.db).await
     }
 
