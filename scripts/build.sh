@@ -8,10 +8,13 @@
 #      `--cfg erase_components`, which server and browser must agree on to hydrate;
 #   2. wasm-bindgen writes target/site/pkg/canopy.js and canopy.wasm, which `wasm-opt -Oz`
 #      shrinks and esbuild minifies;
-#   3. Tailwind writes target/site/pkg/canopy.css; public/ is copied to target/site.
+#   3. Tailwind writes target/site/pkg/canopy.css; public/ is copied to target/site;
+#   4. scripts/fingerprint.mjs renames the three canopy.<hash>.{js,wasm,css}, writes a .br
+#      (brotli -q 11) and a .gz (gzip -9) next to each, and target/site/hash.txt, the manifest
+#      from which the server's pages name them (server/src/web/assets.rs serves them as they are).
 #
-# The server is compiled with LEPTOS_OUTPUT_NAME=canopy, so its pages load /pkg/canopy.js and
-# /pkg/canopy.wasm (without it, Leptos names the module canopy_bg.wasm).
+# The server is compiled with LEPTOS_OUTPUT_NAME=canopy, so its pages load /pkg/canopy.<hash>.js
+# and /pkg/canopy.<hash>.wasm (without it, Leptos names the module canopy_bg.wasm).
 #
 # Sourced after scripts/setup.sh (which chooses the toolchains) for `canopy_build`; run directly,
 # it sets up for running and builds: `bash scripts/build.sh`.
@@ -49,6 +52,8 @@ canopy_build() {
   fi
   if [ $wasm_status -eq 0 ]; then
     local module="$root/target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+    # The previous build's hashed files and manifest: nothing names them once this one is done.
+    rm -f "$site/pkg/"canopy.* "$site/hash.txt"
     wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name canopy "$module" &&
       mv "$site/pkg/canopy_bg.wasm" "$site/pkg/canopy.wasm" &&
       wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
@@ -57,7 +62,8 @@ canopy_build() {
         --outfile="$site/pkg/canopy.min.js" &&
       mv "$site/pkg/canopy.min.js" "$site/pkg/canopy.js" &&
       (cd "$root" && tailwindcss --input style/tailwind.css --output "$site/pkg/canopy.css" --minify 2>"$logs/tailwind.log") &&
-      cp -R "$root/public/." "$site/" || wasm_status=1
+      cp -R "$root/public/." "$site/" &&
+      node "$root/scripts/fingerprint.mjs" "$site" canopy >"$logs/fingerprint.log" || wasm_status=1
   fi
 
   say "Waiting for the server build"

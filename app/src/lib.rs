@@ -12,7 +12,7 @@ pub mod scope;
 pub mod sections;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -41,6 +41,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <AutoReload options=options.clone()/>
+                // Both name the build's content-hashed files when the server found its manifest.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -66,7 +68,6 @@ pub fn App() -> impl IntoView {
     // Pages with data render whole on the server (`SsrMode::Async`): the first paint has the
     // data, and a missing session can still answer with a redirect status.
     view! {
-        <Stylesheet id="leptos" href="/pkg/canopy.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Canopy: manage who may do what in your applications."/>
         <Router>

@@ -28,9 +28,9 @@
 //!    takes `--samples` requests (200) unless `--case-budget` (60 s) runs out first, and at
 //!    least `--min-samples` (10) whatever the budget: seconds-long requests get 10, and their
 //!    "p99" is then the maximum (the table marks such cases). Then, to say where the time goes,
-//!    the two statements the store issues (the count and the page, built by the
-//!    store's own builders, `store::builders`) are timed directly and their plans printed; on SQLite again after an
-//!    `ANALYZE`, to show what statistics would change.
+//!    the two statements the store issues (the count and the page, from the store's own
+//!    builders in `store::builders`) are timed directly and their plans printed; on SQLite
+//!    again after an `ANALYZE`, to show what statistics would change.
 //!
 //! Results are printed as tables and written as JSON (`--out`, default
 //! `$CARGO_TARGET_DIR/bench-assignments.json` or `target/bench-assignments.json`).
@@ -53,10 +53,8 @@ use serde_json::{Value, json};
 use server::{
     auth::TokenKeys,
     config::{Mode, ServerConfig},
-    service::{
-        audit::{Actor, AuditContext, Change},
-        provisioning,
-    },
+    domain::audit::{Actor, AuditContext, Change},
+    features::api_keys,
     state::AppState,
     store::{
         self, Account, Application, Assignment, AssignmentFilter, AssignmentWrite, Backend, Environment, Identity, InsertBatch, Node,
@@ -1335,7 +1333,7 @@ async fn measure(kind: BackendKind, url: &str, scratch: &Scratch, args: &Args) -
     );
 
     let (_, api_key) =
-        provisioning::create_api_key(store.as_ref(), &dataset.account.slug, &dataset.application.slug, &dataset.environment.slug, "bench", Actor::System)
+        api_keys::service::create_api_key(store.as_ref(), &dataset.account.slug, &dataset.application.slug, &dataset.environment.slug, "bench", Actor::System)
             .await
             .map_err(|err| format!("create_api_key: {err:?}"))?;
     let (addr, server, state) = serve(store.clone()).await?;

@@ -24,7 +24,8 @@ use server::{
     auth::TokenKeys,
     config::{Mode, ServerConfig},
     index::Decision,
-    service::{audit::Actor, provisioning},
+    domain::audit::Actor,
+    features::api_keys,
     state::AppState,
 };
 
@@ -48,7 +49,7 @@ async fn main() {
     let leptos = leptos::config::LeptosOptions::builder().output_name("canopy").site_root("target/site").build();
     let state = AppState::new(store.clone(), TokenKeys::new(b"bench-secret-bench-secret-bench-secret"), ServerConfig::new(Mode::Development), leptos);
     // The key is a write: make it before the index is built, so one build serves the whole run.
-    let (_key, secret) = provisioning::create_api_key(store.as_ref(), "bench", "app", "production", "bench", Actor::System).await.unwrap();
+    let (_key, secret) = api_keys::service::create_api_key(store.as_ref(), "bench", "app", "production", "bench", Actor::System).await.unwrap();
     let rss_before_index = support::rss_mib();
     let started = Instant::now();
     let index = state.index.rebuild(&data.environment_id, &data.application_id).await.expect("index builds");

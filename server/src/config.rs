@@ -55,11 +55,18 @@ pub struct ServeArgs {
     pub demo: bool,
 }
 
+/// How long a session lasts from sign-in, and each token issued for it.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLifetimes {
+    pub session: Duration,
+    pub token: Duration,
+}
+
 /// What the running server needs beyond the database.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub mode: Mode,
-    pub sessions: crate::service::sessions::SessionLifetimes,
+    pub sessions: SessionLifetimes,
     /// `Secure` on the session cookie; on in production (served behind HTTPS).
     pub secure_cookies: bool,
     /// Serve lists and checks from the in-memory index when it is current (`CANOPY_INDEX=off`
@@ -69,12 +76,12 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     pub fn new(mode: Mode) -> Self {
-        Self { mode, sessions: crate::service::sessions::SessionLifetimes {
-                session: Duration::from_secs(7 * 24 * 60 * 60),
-                token: Duration::from_secs(12 * 60 * 60),
-            },
+        Self {
+            mode,
+            sessions: SessionLifetimes { session: Duration::from_secs(7 * 24 * 60 * 60), token: Duration::from_secs(12 * 60 * 60) },
             secure_cookies: mode == Mode::Production,
-            index_enabled: std::env::var("CANOPY_INDEX").map_or(true, |v| v != "off") }
+            index_enabled: std::env::var("CANOPY_INDEX").map_or(true, |v| v != "off"),
+        }
     }
 }
 

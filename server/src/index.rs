@@ -18,8 +18,9 @@ use std::{
 
 use app::dto::{AssignmentSort, AssignmentStatus, SortOrder};
 
-use crate::store::{
-    Assignment, AssignmentFilter, AssignmentView, IdentityPageSpec, PageSpec, Slice, Store, StoreResult,
+use crate::{
+    domain::identity,
+    store::{Assignment, AssignmentFilter, AssignmentView, IdentityPageSpec, PageSpec, Slice, Store, StoreResult},
 };
 
 /// Rows over this count are not indexed (the SQL path serves them); keeps memory bounded.
@@ -84,15 +85,9 @@ impl Window {
         (self.to != i64::MAX).then_some(self.to)
     }
 
-    /// The contract's status rule (see [`AssignmentStatus::at`]).
+    /// The contract's status rule, from its one home ([`AssignmentStatus::at`]).
     fn status(&self, now: i64) -> AssignmentStatus {
-        if self.from > now {
-            AssignmentStatus::Scheduled
-        } else if self.to <= now {
-            AssignmentStatus::Expired
-        } else {
-            AssignmentStatus::Active
-        }
+        AssignmentStatus::at(self.from(), self.to(), now)
     }
 
     fn contains(&self, at: i64) -> bool {
@@ -168,7 +163,7 @@ impl EnvIndex {
             .map(|i| IdentityEntry {
                 name_lower: i.name.to_lowercase(),
                 email_lower: i.email.to_lowercase(),
-                active: i.status == "active",
+                active: identity::is_active(&i.status),
                 id: i.id,
                 first_name: i.first_name,
                 last_name: i.last_name,

@@ -6,15 +6,13 @@
 pub mod auth;
 pub mod config;
 pub mod demo;
-pub mod error;
-pub mod extract;
+pub mod domain;
+pub mod features;
 pub mod ids;
 pub mod index;
-pub mod openapi;
-pub mod routes;
-pub mod service;
 pub mod state;
 pub mod store;
+pub mod web;
 
 use std::time::Duration;
 
@@ -28,18 +26,61 @@ use tower_http::{
 };
 use tracing::Level;
 
-use crate::state::AppState;
+use crate::{
+    features::{api_keys, assignments, audit, checks, environments, health, identities, nodes, reference, roles, sessions},
+    state::AppState,
+    web::{assets, error::AppError, registry::ApiRoutes},
+};
 
 /// Bulk endpoints take up to 10,000 items; 8 MiB holds that with room, and bounds what one
 /// request can make the server buffer.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+/// Every REST route: `/healthz`, `/readyz`, the API reference (`/api/openapi.json`,
+/// `/api/docs`), the admin API `/portal/v1/...` and the management API `/api/v1/...`.
+/// Unknown paths under either prefix are JSON 404s. Routes are registered through
+/// [`ApiRoutes`], which records each method and path, so the tests can hold the OpenAPI
+/// document to exactly what is served.
+pub fn api_routes() -> ApiRoutes {
+    let portal = ApiRoutes::new()
+        .merge(sessions::routes::portal_routes())
+        .merge(environments::routes::portal_routes())
+        .merge(assignments::routes::portal_routes())
+        .merge(nodes::routes::portal_routes())
+        .merge(roles::routes::portal_routes())
+        .merge(identities::routes::portal_routes())
+        .merge(api_keys::routes::portal_routes())
+        .merge(checks::routes::portal_routes())
+        .merge(audit::routes::portal_routes())
+        .fallback(unknown_endpoint);
+    let management = ApiRoutes::new()
+        .merge(api_keys::routes::management_routes())
+        .merge(assignments::routes::management_routes())
+        .merge(nodes::routes::management_routes())
+        .merge(roles::routes::management_routes())
+        .merge(identities::routes::management_routes())
+        .merge(checks::routes::management_routes())
+        .fallback(unknown_endpoint);
+    ApiRoutes::new()
+        .merge(health::routes::routes())
+        .merge(reference::routes::routes())
+        .nest("/portal/v1", portal)
+        .nest("/api/v1", management)
+}
+
+async fn unknown_endpoint() -> AppError {
+    AppError::NotFound { what: "endpoint" }
+}
+
 /// The REST API plus the server-rendered portal. Portal pages call the REST API in-process
 /// (through [`app::api::ApiRouter`]) during server rendering, and over HTTP once hydrated.
 pub fn app_router(state: AppState) -> Router {
-    let api = routes::api_router().layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).with_state(state.clone());
+    let api = api_routes()
+        .into_router().layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).with_state(state.clone());
     let api_for_pages = api.clone();
     let leptos_options = state.leptos.clone();
+    let unrouted = assets::unrouted(state.leptos.clone(), api.clone());
+    let pkg = assets::pkg_router(&state.leptos);
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
@@ -47,12 +88,15 @@ pub fn app_router(state: AppState) -> Router {
             move || provide_context(app::api::ApiRouter(api_for_pages.clone())),
             move || app::shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback_service(unrouted)
+        .layer(axum::middleware::map_response(assets::mark_page_not_cached))
         .with_state(state);
 
     pages
         .merge(api)
         .layer(CompressionLayer::new())
+        // After the compression layer: the build already compressed these (see `assets`).
+        .merge(pkg)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {

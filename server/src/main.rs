@@ -8,7 +8,8 @@ use server::{
     auth::TokenKeys,
     config::{CommonArgs, ServeArgs, ServerConfig, jwt_secret},
     demo,
-    service::{audit::Actor, provisioning},
+    domain::audit::Actor,
+    features::{api_keys, install},
     state::AppState,
     store::{self, Store},
 };
@@ -90,15 +91,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Seed => {
-            let outcome = provisioning::seed_demo(store.as_ref()).await.map_err(|err| format!("seeding failed: {err}"))?;
+            let outcome = install::service::seed_demo(store.as_ref()).await.map_err(|err| format!("seeding failed: {err}"))?;
             match outcome {
-                provisioning::SeedOutcome::Seeded => println!("Demo data loaded."),
-                provisioning::SeedOutcome::AlreadyPresent => println!("Demo data is already present; nothing to do."),
+                install::service::SeedOutcome::Seeded => println!("Demo data loaded."),
+                install::service::SeedOutcome::AlreadyPresent => println!("Demo data is already present; nothing to do."),
             }
             Ok(())
         }
         Command::CreateAdmin { email, password, account } => {
-            let admin = provisioning::create_admin(store.as_ref(), &email, &password, &account)
+            let admin = install::service::create_admin(store.as_ref(), &email, &password, &account)
                 .await
                 .map_err(|err| describe(&err))?;
             println!("Created admin {} (owner of account {account}).", admin.email);
@@ -106,7 +107,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::CreateApiKey { account, application, environment, name } => {
             let (_, secret) =
-                provisioning::create_api_key(store.as_ref(), &account, &application, &environment, &name, Actor::System)
+                api_keys::service::create_api_key(store.as_ref(), &account, &application, &environment, &name, Actor::System)
                     .await
                     .map_err(|err| describe(&err))?;
             println!("{secret}");
@@ -126,19 +127,21 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>, String> {
 async fn serve(common: CommonArgs, args: ServeArgs, store: Arc<dyn Store>) -> Result<(), String> {
     let started = Instant::now();
     if args.demo {
-        let outcome = provisioning::seed_demo(store.as_ref()).await.map_err(|err| format!("seeding failed: {err}"))?;
-        if outcome == provisioning::SeedOutcome::Seeded {
+        let outcome = install::service::seed_demo(store.as_ref()).await.map_err(|err| format!("seeding failed: {err}"))?;
+        if outcome == install::service::SeedOutcome::Seeded {
             tracing::info!("demo data loaded");
         }
     }
     let secret = jwt_secret(&common)?;
-    let leptos = LeptosOptions::builder()
-        .output_name("canopy")
-        .site_root(args.site_root.as_str())
-        .site_pkg_dir("pkg")
-        .site_addr(args.addr)
-        .env(Env::PROD)
-        .build();
+    let leptos = server::web::assets::with_hashed_names(
+        LeptosOptions::builder()
+            .output_name("canopy")
+            .site_root(args.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(args.addr)
+            .env(Env::PROD)
+            .build(),
+    );
     let state = AppState::new(store, TokenKeys::new(&secret), ServerConfig::new(common.mode), leptos);
     let router = server::app_router(state);
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -180,9 +183,9 @@ fn init_tracing(filter: &str) {
 }
 
 /// A command-line error as a sentence: the client-facing message plus the fields it names.
-fn describe(err: &server::error::AppError) -> String {
+fn describe(err: &server::web::error::AppError) -> String {
     let body = err.body();
-    if let server::error::AppError::Internal(cause) = err {
+    if let server::web::error::AppError::Internal(cause) = err {
         return cause.clone();
     }
     let details: Vec<String> = body.details.iter().map(|(k, v)| format!("{k}: {}", v.as_str().unwrap_or_default())).collect();

@@ -304,7 +304,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// An admin of the `bench` account, signed in.
 pub async fn admin_token(client: &mut Client, store: &dyn Store) -> String {
-    server::service::provisioning::create_admin(store, "bench@bench.example", "bench-password", "bench").await.expect("admin");
+    server::features::install::service::create_admin(store, "bench@bench.example", "bench-password", "bench").await.expect("admin");
     let (status, body) = client.post("/portal/v1/auth/login", &[], r#"{"email":"bench@bench.example","password":"bench-password"}"#).await;
     assert_eq!(status, 200);
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();

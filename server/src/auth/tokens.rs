@@ -4,7 +4,9 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use app::dto::{Timestamp, TokenResponse};
+
+use crate::web::error::AppError;
 
 pub const ISSUER: &str = "canopy";
 
@@ -49,6 +51,14 @@ pub struct Claims {
     pub env: Option<String>,
 }
 
+impl Claims {
+    /// A token for `sub` as a principal of kind `aud`, issued at `iat` and expiring at `exp`
+    /// (epoch seconds), bound to nothing else until `sid` / `env` are set.
+    pub fn new(aud: PrincipalKind, sub: String, iat: i64, exp: i64) -> Self {
+        Claims { iss: ISSUER.into(), aud, sub, iat, exp, sid: None, env: None }
+    }
+}
+
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -67,6 +77,17 @@ impl TokenKeys {
 
     pub fn issue(&self, claims: &Claims) -> Result<String, AppError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(AppError::internal)
+    }
+
+    /// The signed token as every principal's token endpoint answers it: a Bearer token with its
+    /// lifetime in seconds and its expiry.
+    pub fn bearer(&self, claims: &Claims) -> Result<TokenResponse, AppError> {
+        Ok(TokenResponse {
+            access_token: self.issue(claims)?,
+            token_type: "Bearer".into(),
+            expires_in: (claims.exp - claims.iat).max(0),
+            expires_at: Timestamp::from_millis(claims.exp * 1000).ok_or_else(|| AppError::internal("token expiry out of range"))?,
+        })
     }
 
     /// Verifies signature, algorithm, issuer, audience and expiry, then requires `expected`:

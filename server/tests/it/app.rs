@@ -13,7 +13,7 @@ use serde_json::Value;
 use server::{
     auth::TokenKeys,
     config::{Mode, ServerConfig},
-    service::provisioning,
+    features::{api_keys, install},
     state::AppState,
     store::Store,
 };
@@ -37,7 +37,7 @@ impl TestApp {
     /// A server over the demo data.
     pub async fn with_demo() -> Self {
         let app = Self::empty().await;
-        provisioning::seed_demo(app.store.as_ref()).await.expect("demo data loads");
+        install::service::seed_demo(app.store.as_ref()).await.expect("demo data loads");
         app
     }
 
@@ -105,13 +105,13 @@ impl TestApp {
 
     /// A management API key for an environment of the demo's acme/billing application.
     pub async fn api_key(&self, environment: &str) -> String {
-        let (_, secret) = provisioning::create_api_key(
+        let (_, secret) = api_keys::service::create_api_key(
             self.store.as_ref(),
             "acme",
             "billing",
             environment,
             "tests",
-            server::service::audit::Actor::System,
+            server::domain::audit::Actor::System,
         )
         .await
         .expect("api key");

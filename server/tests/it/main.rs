@@ -2,6 +2,7 @@
 //! SQLite, or on PostgreSQL when `TEST_DATABASE_URL` is set (scripts/test.sh does both).
 
 mod app;
+mod assets;
 mod assignments;
 mod auth;
 mod cli;
@@ -9,4 +10,5 @@ mod common;
 mod directory;
 mod index;
 mod openapi;
+mod pages;
 mod store_contract;

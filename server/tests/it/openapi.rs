@@ -1,6 +1,6 @@
 //! The OpenAPI document against what the router really serves.
 //!
-//! The router records every route it registers (`server::routes::api_routes().endpoints()`), so
+//! The router records every route it registers (`server::api_routes().endpoints()`), so
 //! the document is compared with that table in both directions; and, so that a wrong table
 //! cannot hide a gap, every documented operation is also sent to the live router, which must
 //! route it to a handler (no 404/405) that asks for exactly the credentials the document says.
@@ -28,7 +28,7 @@ fn documented_operations(document: &Value) -> BTreeSet<(String, String)> {
 }
 
 fn served_operations() -> BTreeSet<(String, String)> {
-    let routes = server::routes::api_routes();
+    let routes = server::api_routes();
     let endpoints = routes.endpoints();
     let operations: BTreeSet<(String, String)> =
         endpoints.iter().map(|endpoint| (endpoint.method.to_string(), endpoint.path.clone())).collect();
@@ -78,6 +78,36 @@ async fn the_document_lists_exactly_the_routes_the_router_serves() {
         assert!(served.contains(&(method.to_owned(), path.to_owned())), "{method} {path} is not registered");
     }
     assert!(served.len() >= 75, "only {} endpoints registered", served.len());
+}
+
+/// Each operation documents the request body its handler really reads: the router records the
+/// body type of every handler's extractors (`AppJson<T>`, `OptionalJson<T>`), and the document's
+/// JSON body must be that `T`'s schema, or absent when the handler reads none. A handler that
+/// takes the raw request (sign-in: JSON or a form) must document at least one body.
+#[tokio::test]
+async fn every_operation_documents_the_body_type_its_handler_reads() {
+    let app = TestApp::empty().await;
+    let document = served_document(&app).await;
+    let routes = server::api_routes();
+    let mut compared = 0;
+    for endpoint in routes.endpoints() {
+        let operation = &document["paths"][&endpoint.path][endpoint.method.as_str().to_lowercase()];
+        let content = &operation["requestBody"]["content"];
+        let documented = content["application/json"]["schema"]["$ref"].as_str().map(|target| target.rsplit('/').next().unwrap_or(target).to_owned());
+        match endpoint.body.as_deref() {
+            Some(server::web::registry::Endpoint::ANY_BODY) => {
+                assert!(content.as_object().is_some_and(|media| !media.is_empty()), "{endpoint}: reads a body but documents none");
+            }
+            read => assert_eq!(documented.as_deref(), read, "{endpoint}: the document's request body is not what the handler reads"),
+        }
+        compared += 1;
+    }
+    assert!(compared >= 75, "only {compared} endpoints compared");
+    // Not vacuous: the bulk endpoints read their raw-item bodies, and those are documented.
+    let bulk_create = routes.endpoints().iter().find(|e| e.path == "/api/v1/assignments/bulk-create").expect("bulk-create is served");
+    assert_eq!(bulk_create.body.as_deref(), Some("BulkCreateAssignmentsBody"));
+    let items = &document["components"]["schemas"]["BulkCreateAssignmentsBody"]["properties"]["assignments"]["items"];
+    assert_eq!(items["$ref"], "#/components/schemas/CreateAssignmentRequest");
 }
 
 /// Checks the document against the live router, independently of the recorded table: each

@@ -1,0 +1,32 @@
+//! Verifying a presented management API key: found by its prefix, its hash compared in constant
+//! time (the key format itself is `domain::api_key`).
+
+use subtle::ConstantTimeEq;
+
+use crate::{domain::api_key, state::AppState, store::ApiKey, web::error::AppError};
+
+/// Finds the key by its prefix and compares the secret's hash in constant time.
+pub async fn verify_api_key(state: &AppState, secret: &str) -> Result<ApiKey, AppError> {
+    let invalid = || AppError::unauthorized("The API key is invalid or has been revoked.");
+    let prefix = api_key::prefix(secret).ok_or_else(invalid)?;
+    let key = state.store.api_key_by_prefix(prefix).await?.ok_or_else(invalid)?;
+    let presented = api_key::hash(secret);
+    let matches: bool = presented.as_bytes().ct_eq(key.secret_hash.as_bytes()).into();
+    if !matches || key.revoked_at.is_some() {
+        return Err(invalid());
+    }
+    Ok(key)
+}
+
+/// A verified `X-API-Key`, and nothing else (the exchange for a token takes no Bearer token).
+pub struct PresentedApiKey(pub ApiKey);
+
+impl axum::extract::FromRequestParts<AppState> for PresentedApiKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let raw = super::credentials::api_key_header(&parts.headers)?
+            .ok_or_else(|| AppError::unauthorized("Send the API key to exchange as X-API-Key."))?;
+        Ok(PresentedApiKey(verify_api_key(state, &raw).await?))
+    }
+}

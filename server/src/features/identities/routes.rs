@@ -1,0 +1,161 @@
+//! Identity endpoints: the common ones for admins (`/portal/v1/.../applications/{app}`) and
+//! management clients (`/api/v1`, the key's application), and the portal's own views and
+//! actions.
+
+use app::dto::{
+    BulkImportResponse, BulkQuery, CreateIdentityRequest, IdentityListQuery, IdentityLookupRequest, IdentityLookupResponse,
+    IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, Paginated, RecordBulkImportRequest,
+    UpdateIdentityRequest,
+};
+use axum::{Json, extract::State, http::StatusCode};
+use serde_json::Value;
+
+use super::service;
+use crate::{
+    state::AppState,
+    web::{
+        callers::{ApplicationCaller, Caller, ManagementApplicationCaller, PortalApplicationCaller},
+        error::AppResult,
+        extract::{AppJson, AppQuery, IdParam, RequestId},
+        registry::{APPLICATION, ApiRoutes},
+    },
+};
+
+fn application_routes<C: ApplicationCaller>() -> ApiRoutes {
+    ApiRoutes::new()
+        .get("/identities", list::<C>)
+        .post("/identities", create::<C>)
+        .post("/identities/lookup", lookup::<C>)
+        .get("/identities/{id}", get_one::<C>)
+        .patch("/identities/{id}", update::<C>)
+        .delete("/identities/{id}", delete_one::<C>)
+}
+
+/// `/portal/v1/...`
+pub fn portal_routes() -> ApiRoutes {
+    let application = application_routes::<PortalApplicationCaller>()
+        .get("/identities/with-assignments", with_assignments)
+        .get("/identities/summary", summary)
+        .post("/identities/bulk-create", bulk_create::<PortalApplicationCaller>)
+        .post("/identities/bulk-imports", record_bulk_import)
+        .get("/identities/{id}/detail", detail)
+        .post("/identities/{id}/activate", activate)
+        .post("/identities/{id}/deactivate", deactivate);
+    ApiRoutes::new().nest(APPLICATION, application)
+}
+
+/// `/api/v1/...`
+pub fn management_routes() -> ApiRoutes {
+    application_routes::<ManagementApplicationCaller>()
+}
+
+async fn list<C: ApplicationCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    AppQuery(query): AppQuery<IdentityListQuery>,
+) -> AppResult<Json<Paginated<IdentityResponse>>> {
+    Ok(Json(service::list_identities(state.store.as_ref(), caller.application(), &query).await?))
+}
+
+async fn lookup<C: ApplicationCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    AppJson(body): AppJson<IdentityLookupRequest>,
+) -> AppResult<Json<IdentityLookupResponse>> {
+    Ok(Json(service::lookup_identities(state.store.as_ref(), caller.application(), &body).await?))
+}
+
+async fn create<C: ApplicationCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    request_id: RequestId,
+    AppJson(body): AppJson<CreateIdentityRequest>,
+) -> AppResult<(StatusCode, Json<IdentityResponse>)> {
+    let created = service::create_identity(state.store.as_ref(), caller.application(), &caller.context(request_id), body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn get_one<C: ApplicationCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Json<IdentityResponse>> {
+    let identity = service::find_identity(state.store.as_ref(), caller.application(), &id).await?;
+    Ok(Json(service::identity_response(&identity)))
+}
+
+async fn update<C: ApplicationCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    IdParam(id): IdParam,
+    request_id: RequestId,
+    AppJson(body): AppJson<UpdateIdentityRequest>,
+) -> AppResult<Json<IdentityResponse>> {
+    Ok(Json(service::update_identity(state.store.as_ref(), caller.application(), &caller.context(request_id), &id, body).await?))
+}
+
+async fn delete_one<C: ApplicationCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    IdParam(id): IdParam,
+    request_id: RequestId,
+) -> AppResult<StatusCode> {
+    service::delete_identity(state.store.as_ref(), caller.application(), &caller.context(request_id), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn with_assignments(
+    State(state): State<AppState>,
+    caller: PortalApplicationCaller,
+    AppQuery(query): AppQuery<IdentityListQuery>,
+) -> AppResult<Json<Paginated<IdentityWithAssignments>>> {
+    Ok(Json(service::identities_with_assignments(state.store.as_ref(), caller.application(), &query).await?))
+}
+
+async fn summary(State(state): State<AppState>, caller: PortalApplicationCaller) -> AppResult<Json<IdentitySummary>> {
+    Ok(Json(service::identity_summary(state.store.as_ref(), caller.application()).await?))
+}
+
+async fn detail(State(state): State<AppState>, caller: PortalApplicationCaller, IdParam(id): IdParam) -> AppResult<Json<IdentityWithAssignments>> {
+    Ok(Json(service::identity_detail(state.store.as_ref(), caller.application(), &id).await?))
+}
+
+async fn activate(State(state): State<AppState>, caller: PortalApplicationCaller, IdParam(id): IdParam, request_id: RequestId) -> AppResult<Json<IdentityResponse>> {
+    let context = caller.context(request_id);
+    Ok(Json(service::set_identity_status(state.store.as_ref(), caller.application(), &context, &id, IdentityStatus::Active).await?))
+}
+
+async fn deactivate(State(state): State<AppState>, caller: PortalApplicationCaller, IdParam(id): IdParam, request_id: RequestId) -> AppResult<Json<IdentityResponse>> {
+    let context = caller.context(request_id);
+    Ok(Json(service::set_identity_status(state.store.as_ref(), caller.application(), &context, &id, IdentityStatus::Inactive).await?))
+}
+
+/// `identities/bulk-create`'s body as the handler reads it: items stay raw JSON so each is
+/// validated (and reported) on its own; documented as items of `CreateIdentityRequest`.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkCreateIdentitiesBody {
+    /// Each item is read as a `CreateIdentityRequest`; one that is not is that item's 422.
+    #[schema(value_type = Vec<CreateIdentityRequest>)]
+    identities: Vec<Value>,
+}
+
+async fn bulk_create<C: ApplicationCaller>(
+    State(state): State<AppState>,
+    caller: C,
+    request_id: RequestId,
+    AppQuery(query): AppQuery<BulkQuery>,
+    AppJson(body): AppJson<BulkCreateIdentitiesBody>,
+) -> AppResult<(StatusCode, Json<app::dto::BulkResponse<IdentityResponse>>)> {
+    let context = caller.context(request_id);
+    let (status, body) = service::bulk_create(state.store.as_ref(), caller.application(), &context, &body.identities, query.into()).await?;
+    Ok((status, Json(body)))
+}
+
+async fn record_bulk_import(
+    State(state): State<AppState>,
+    caller: PortalApplicationCaller,
+    request_id: RequestId,
+    AppJson(body): AppJson<RecordBulkImportRequest>,
+) -> AppResult<(StatusCode, Json<BulkImportResponse>)> {
+    let context = caller.context(request_id);
+    let admin_id = caller.admin.admin_id.clone();
+    let recorded = service::record_bulk_import(state.store.as_ref(), caller.application(), &context, Some(&admin_id), body).await?;
+    Ok((StatusCode::CREATED, Json(recorded)))
+}

@@ -1,0 +1,181 @@
+//! How the built site reaches browsers: the way a CDN would serve it.
+//!
+//! - `/pkg/*`, the build's JS, WASM and CSS, are served as `scripts/build.sh` wrote them: the
+//!   `.br` (brotli quality 11) or `.gz` (gzip level 9) sibling when the request accepts it, and
+//!   never compressed again here (the router merges them outside the on-the-fly compression).
+//!   A name that carries its content's hash (`canopy.<16 hex digits>.wasm`) always means the same
+//!   bytes, so it is cached for a year and `immutable`: a repeat visit fetches no JS or WASM.
+//!   Other names (a build without hashes) are revalidated on each use.
+//! - Pages are rendered for one admin at one moment: `private, no-cache`, never reused unchecked.
+//! - The other files of the site root (`public/`: the favicon) keep their names when they change,
+//!   so they are cached for an hour only.
+//! - Any other path is the portal's designed not-found page with a 404; a path with a trailing
+//!   slash is first redirected to the same path without it, which is the one the router knows.
+//!
+//! Leptos names the hashed files in each page from `hash.txt`, the manifest the build writes next
+//! to `pkg/` ([`with_hashed_names`]).
+
+use std::path::Path;
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode, Uri, header},
+    middleware,
+    response::{IntoResponse, Redirect, Response},
+};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+/// The manifest of hashed names, in the site root (lines `js: <hash>`, `wasm: <hash>`, `css: <hash>`).
+pub const HASH_FILE: &str = "hash.txt";
+/// Hashed assets: a year, and no revalidation on reload either.
+pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Assets whose names do not change with their content: use only after checking with the server.
+pub const CACHE_REVALIDATE: &str = "no-cache";
+/// Pages: only this admin's browser may keep one, and it must ask again before showing it.
+pub const CACHE_PAGE: &str = "private, no-cache";
+/// `public/` files (the favicon): an hour.
+pub const CACHE_PUBLIC_FILE: &str = "public, max-age=3600";
+
+/// Turns on Leptos's hashed file names when the build wrote a manifest into the site root.
+///
+/// Leptos reads the manifest at `current_exe().parent().join(hash_file)`; an absolute `hash_file`
+/// replaces that base, so the manifest is found wherever the binary runs from. Without one (a
+/// build that did not hash) pages keep naming `/pkg/canopy.js`.
+pub fn with_hashed_names(mut options: LeptosOptions) -> LeptosOptions {
+    let manifest = Path::new(options.site_root.as_ref()).join(HASH_FILE);
+    if let Ok(manifest) = std::fs::canonicalize(&manifest) {
+        tracing::debug!(manifest = %manifest.display(), "pages name the hashed assets");
+        options.hash_files = true;
+        options.hash_file = manifest.to_string_lossy().as_ref().into();
+    }
+    options
+}
+
+/// `/pkg/*` from `<site root>/pkg`, precompressed siblings first, with the cache policy above.
+pub fn pkg_router(options: &LeptosOptions) -> Router {
+    let dir = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(false);
+    Router::new()
+        .nest_service(&format!("/{}", options.site_pkg_dir), files)
+        .layer(middleware::map_response(cache_pkg_file))
+}
+
+async fn cache_pkg_file(uri: Uri, mut response: Response) -> Response {
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        let name = uri.path().rsplit('/').next().unwrap_or_default();
+        let policy = if is_content_hashed(name) { CACHE_IMMUTABLE } else { CACHE_REVALIDATE };
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        // The same URL is brotli, gzip or plain bytes depending on the request: a shared cache
+        // must keep them apart (ServeDir does not say so itself).
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+/// Whether a file name carries its content's hash the way `scripts/fingerprint.mjs` writes it:
+/// `<stem>.<16 lowercase hex digits>.<extension>`.
+pub fn is_content_hashed(name: &str) -> bool {
+    let mut parts = name.rsplit('.');
+    let (Some(extension), Some(hash), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !extension.is_empty()
+        && !stem.is_empty()
+        && hash.len() == 16
+        && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The response middleware of the page routes: `private, no-cache` unless the response set its own.
+pub async fn mark_page_not_cached(mut response: Response) -> Response {
+    response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(CACHE_PAGE));
+    response
+}
+
+/// The page router's fallback: a file of the site root, the same path without its trailing slash,
+/// or the not-found page (404), rendered with the in-process API like any page.
+pub fn unrouted(options: LeptosOptions, api: Router) -> Router {
+    let public_files = ServeDir::new(options.site_root.as_ref()).append_index_html_on_directories(false);
+    Router::new().fallback(serve_unrouted).with_state(Unrouted { options, api: app::api::ApiRouter(api), public_files })
+}
+
+#[derive(Clone)]
+struct Unrouted {
+    options: LeptosOptions,
+    api: app::api::ApiRouter,
+    public_files: ServeDir,
+}
+
+async fn serve_unrouted(State(site): State<Unrouted>, request: Request) -> Response {
+    if let Some(target) = without_trailing_slash(request.uri()) {
+        return Redirect::permanent(&target).into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let is_read = parts.method == Method::GET || parts.method == Method::HEAD;
+    // The manifest is the server's, not a page's.
+    if is_read && parts.uri.path().strip_prefix('/') != Some(HASH_FILE) {
+        let probe = Request::from_parts(parts.clone(), Body::empty());
+        let Ok(file) = site.public_files.clone().oneshot(probe).await;
+        if file.status().is_success() || file.status() == StatusCode::NOT_MODIFIED {
+            let mut file = file.map(Body::new);
+            file.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_PUBLIC_FILE));
+            return file;
+        }
+    }
+    let Unrouted { options, api, .. } = site;
+    let render = leptos_axum::render_app_async_with_context(
+        move || provide_context(api.clone()),
+        move || app::shell(options.clone()),
+    );
+    let mut response = render(Request::from_parts(parts, body)).await;
+    // The app's own fallback is the not-found page; a page that set another status (a redirect
+    // to sign in) keeps it.
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}
+
+/// `/a/acme/billing/production/?x=1` → `/a/acme/billing/production?x=1`. Never for `/`, and never
+/// when what is left starts with `//` or `/\`, which a browser would read as another host.
+fn without_trailing_slash(uri: &Uri) -> Option<String> {
+    let path = uri.path();
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.len() == path.len() || trimmed.is_empty() || trimmed.starts_with("//") || trimmed.starts_with("/\\") {
+        return None;
+    }
+    Some(match uri.query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_are_the_ones_the_build_writes() {
+        assert!(is_content_hashed("canopy.0123456789abcdef.wasm"));
+        assert!(is_content_hashed("canopy.0123456789abcdef.js"));
+        assert!(!is_content_hashed("canopy.wasm"));
+        assert!(!is_content_hashed("canopy.0123456789ABCDEF.wasm"));
+        assert!(!is_content_hashed("canopy.0123456789abcde.css"));
+        assert!(!is_content_hashed(".0123456789abcdef.css"));
+        assert!(!is_content_hashed("0123456789abcdef.css"));
+    }
+
+    #[test]
+    fn trailing_slashes_go_to_the_path_without_them_on_the_same_host() {
+        let target = |uri: &str| without_trailing_slash(&uri.parse().unwrap());
+        assert_eq!(target("/a/acme/billing/production/").as_deref(), Some("/a/acme/billing/production"));
+        assert_eq!(target("/login//?next=/a").as_deref(), Some("/login?next=/a"));
+        assert_eq!(target("/login"), None);
+        assert_eq!(target("/"), None);
+        assert_eq!(target("//evil.example/"), None);
+    }
+}

@@ -1,0 +1,162 @@
+//! One error type for every handler, rendered as the contract's `{ code, message, details }`.
+//!
+//! The cause of a 500 is logged with the request's span and never sent: clients get a safe
+//! sentence. Constraint violations from storage arrive as [`StoreError::Conflict`] /
+//! [`StoreError::Constraint`] and become 409 / 422 here, in one place.
+
+use app::dto::{ApiErrorBody, FieldErrors};
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value};
+
+use crate::store::StoreError;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: a request the server cannot read (malformed JSON, bad query string, ...).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String, details: Map<String, Value> },
+    /// 401: missing, malformed, badly signed or expired credentials.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// 403: valid credentials of a principal that may not call this endpoint.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// 404: does not exist, or is not visible to the caller (another tenant's object).
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// 409: the write conflicts with existing data.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 413: body or batch too large.
+    #[error("{message}")]
+    PayloadTooLarge { message: String },
+    /// 422: well-formed but invalid; `details` names the fields.
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// A refusal with its own status and body (the same errors bulk items carry).
+    #[error("{}", body.message)]
+    Item { status: StatusCode, body: ApiErrorBody },
+    /// 500: logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest { code, message: message.into(), details: Map::new() }
+    }
+
+    /// 400 `invalid_query`, `details` naming each bad parameter.
+    pub fn invalid_query(errors: FieldErrors) -> Self {
+        let details = errors.0.into_iter().map(|(field, message)| (field, Value::String(message))).collect();
+        Self::BadRequest { code: "invalid_query", message: "The query string is invalid.".into(), details }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::Unauthorized { code: "unauthorized", message: message.into() }
+    }
+
+    pub fn wrong_principal(message: impl Into<String>) -> Self {
+        Self::Forbidden { code: "wrong_principal_type", message: message.into() }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    /// One invalid field, for rules checked outside a DTO's `validate`.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        Self::Validation(errors)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Item { status, .. } => *status,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> ApiErrorBody {
+        match self {
+            AppError::BadRequest { code, message, details } => {
+                ApiErrorBody { code: (*code).into(), message: message.clone(), details: details.clone() }
+            }
+            AppError::Unauthorized { code, message }
+            | AppError::Forbidden { code, message }
+            | AppError::Conflict { code, message } => ApiErrorBody::new(*code, message.clone()),
+            AppError::NotFound { what } => {
+                let mut body = ApiErrorBody::new("not_found", format!("{} not found.", capitalize(what)));
+                body.details.insert("resource".into(), Value::String((*what).into()));
+                body
+            }
+            AppError::PayloadTooLarge { message } => ApiErrorBody::new("payload_too_large", message.clone()),
+            AppError::Validation(errors) => {
+                let mut body = ApiErrorBody::new("validation_failed", "Some fields are invalid.");
+                body.details =
+                    errors.0.iter().map(|(field, message)| (field.clone(), Value::String(message.clone()))).collect();
+                body
+            }
+            AppError::Item { body, .. } => body.clone(),
+            AppError::Internal(_) => ApiErrorBody::new("internal_error", "Something went wrong on our side."),
+        }
+    }
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => {
+                AppError::Conflict { code: "conflict", message: "This conflicts with existing data.".into() }
+            }
+            StoreError::Constraint => {
+                AppError::invalid_field("body", "The request refers to something that does not exist.")
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        (status, Json(self.body())).into_response()
+    }
+}
+
+impl From<crate::domain::role::SystemRoleRefused> for AppError {
+    fn from(refused: crate::domain::role::SystemRoleRefused) -> Self {
+        AppError::Item { status: crate::domain::role::SystemRoleRefused::STATUS, body: refused.body() }
+    }
+}
