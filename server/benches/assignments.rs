@@ -28,9 +28,9 @@
 //!    takes `--samples` requests (200) unless `--case-budget` (60 s) runs out first, and at
 //!    least `--min-samples` (10) whatever the budget: seconds-long requests get 10, and their
 //!    "p99" is then the maximum (the table marks such cases). Then, to say where the time goes,
-//!    the two statements the store issues (the count and the page, as built in
-//!    `store/shared.rs`) are timed directly and their plans printed; on SQLite again after an
-//!    `ANALYZE`, to show what statistics would change.
+//!    the two statements the store issues (the count and the page, from the store's own
+//!    builders in `store::builders`) are timed directly and their plans printed; on SQLite
+//!    again after an `ANALYZE`, to show what statistics would change.
 //!
 //! Results are printed as tables and written as JSON (`--out`, default
 //! `$CARGO_TARGET_DIR/bench-assignments.json` or `target/bench-assignments.json`).
@@ -44,7 +44,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::dto::{AssignmentResponse, Timestamp};
+use app::dto::{AssignmentResponse, AssignmentSort, AssignmentStatus, SortOrder, Timestamp};
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request, StatusCode, client::conn::http1::SendRequest, header};
@@ -57,11 +57,13 @@ use server::{
     features::api_keys,
     state::AppState,
     store::{
-        self, Account, Application, Assignment, AssignmentWrite, Environment, Identity, InsertBatch, Node, Role, Store,
+        self, Account, Application, Assignment, AssignmentFilter, AssignmentWrite, Backend, Environment, Identity, InsertBatch, Node,
+        Role, Slice, Store,
+        builders::{MAX_BINDS_PER_STATEMENT, Selecting, assignment_view_order, push_assignment_view_query, push_page, sort_collation},
     },
 };
 use sqlx::{
-    AssertSqlSafe, Connection, QueryBuilder, Row,
+    AssertSqlSafe, Connection, Database, Encode, QueryBuilder, Row, Type,
     postgres::{PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
 };
@@ -78,8 +80,6 @@ const DAY: i64 = 24 * HOUR;
 
 /// Rows per `insert_batch` call while generating.
 const GENERATION_BATCH: usize = 50_000;
-/// As `store/shared.rs`: one multi-row statement stays under 30,000 bind parameters.
-const MAX_BINDS_PER_STATEMENT: usize = 30_000;
 const ASSIGNMENT_COLUMNS: [&str; 9] =
     ["id", "environment_id", "identity_id", "node_id", "role_id", "effective_from", "effective_to", "created_at", "updated_at"];
 const TAKE: u32 = 20;
@@ -598,17 +598,15 @@ impl Db {
 
     /// Runs `stmt` (after `prefix`) with its binds, as the store would (not cached), and
     /// returns every row.
-    async fn rows(&self, stmt: &Stmt, prefix: &str) -> BenchResult<Vec<Vec<String>>> {
-        let sql = stmt.render(self.kind(), prefix);
+    async fn rows(&self, stmt: Statement<'_>, prefix: &str) -> BenchResult<Vec<Vec<String>>> {
+        let backend = match self.kind() {
+            BackendKind::Sqlite => Backend::Sqlite,
+            BackendKind::Postgres => Backend::Postgres,
+        };
         on_pool!(self, pool, DB => {
-            let mut query = sqlx::query::<DB>(AssertSqlSafe(sql)).persistent(false);
-            for param in &stmt.params {
-                query = match param {
-                    Param::Text(text) => query.bind(text.as_str()),
-                    Param::Int(int) => query.bind(*int),
-                };
-            }
-            let rows = query.fetch_all(pool).await?;
+            let mut builder = QueryBuilder::<DB>::new(prefix);
+            stmt.push_to(&mut builder, backend);
+            let rows = builder.build().persistent(false).fetch_all(pool).await?;
             // Only plans are read as text; other callers need the row count.
             Ok(rows
                 .iter()
@@ -625,17 +623,17 @@ impl Db {
         })
     }
 
-    async fn count(&self, stmt: &Stmt) -> BenchResult<i64> {
+    async fn count(&self, stmt: Statement<'_>) -> BenchResult<i64> {
         let rows = self.rows(stmt, "").await?;
         Ok(rows.first().and_then(|row| row.first()).and_then(|v| v.parse().ok()).unwrap_or_default())
     }
 
-    async fn fetch_all(&self, stmt: &Stmt) -> BenchResult<usize> {
+    async fn fetch_all(&self, stmt: Statement<'_>) -> BenchResult<usize> {
         Ok(self.rows(stmt, "").await?.len())
     }
 
     /// The plan, one line a step.
-    async fn plan(&self, stmt: &Stmt) -> BenchResult<Vec<String>> {
+    async fn plan(&self, stmt: Statement<'_>) -> BenchResult<Vec<String>> {
         Ok(match self.kind() {
             BackendKind::Sqlite => {
                 // (id, parent, notused, detail): indent children under their parents.
@@ -990,8 +988,8 @@ async fn bulk_read_plans(dataset: &mut Dataset, db: &Db, rng: &mut Rng) -> Bench
             .collect()
     };
     Ok(vec![
-        ("identity_statuses, 5,000 ids".to_owned(), short(db.plan(&identities).await?)),
-        ("existing_triples, 1,666 triples".to_owned(), short(db.plan(&existing).await?)),
+        ("identity_statuses, 5,000 ids".to_owned(), short(db.plan(Statement::Own(&identities)).await?)),
+        ("existing_triples, 1,666 triples".to_owned(), short(db.plan(Statement::Own(&existing)).await?)),
     ])
 }
 
@@ -1041,32 +1039,23 @@ impl Filter {
         }
     }
 
-    /// The WHERE clause `push_assignment_filter` builds, with its binds.
-    fn push_sql(self, stmt: &mut Stmt, dataset: &Dataset, now: i64) {
-        stmt.push(" WHERE a.environment_id = ").bind_text(&dataset.environment.id);
+    /// The store's filter for this case.
+    fn store_filter(self, dataset: &Dataset, now: i64) -> AssignmentFilter {
+        let filter = AssignmentFilter { environment_id: dataset.environment.id.clone(), now_ms: now, ..AssignmentFilter::default() };
         match self {
-            Filter::Active => {
-                stmt.push(" AND (a.effective_from IS NULL OR a.effective_from <= ").bind_int(now);
-                stmt.push(") AND (a.effective_to IS NULL OR a.effective_to > ").bind_int(now).push(")");
-            }
-            Filter::Viewer => {
-                stmt.push(" AND a.role_id = ").bind_text(&dataset.roles[0].id);
-            }
+            Filter::Active => AssignmentFilter { status: Some(AssignmentStatus::Active), ..filter },
+            Filter::Viewer => AssignmentFilter { role_id: Some(dataset.roles[0].id.clone()), ..filter },
         }
     }
 }
 
-enum Param {
-    Text(String),
-    Int(i64),
-}
 
-/// A statement with bound parameters, written once for both databases (`?` or `$n`).
+/// A statement of the bench's own with bound parameters, written once for both databases.
 #[derive(Default)]
 struct Stmt {
     /// SQL with `\u{1}` where each parameter goes.
     sql: String,
-    params: Vec<Param>,
+    params: Vec<String>,
 }
 
 impl Stmt {
@@ -1079,58 +1068,64 @@ impl Stmt {
 
     fn bind_text(&mut self, value: &str) -> &mut Self {
         self.sql.push(Self::MARK);
-        self.params.push(Param::Text(value.to_owned()));
+        self.params.push(value.to_owned());
         self
-    }
-
-    fn bind_int(&mut self, value: i64) -> &mut Self {
-        self.sql.push(Self::MARK);
-        self.params.push(Param::Int(value));
-        self
-    }
-
-    fn render(&self, kind: BackendKind, prefix: &str) -> String {
-        let mut out = prefix.to_owned();
-        let mut n = 0;
-        for c in self.sql.chars() {
-            if c == Self::MARK {
-                n += 1;
-                match kind {
-                    BackendKind::Sqlite => out.push('?'),
-                    BackendKind::Postgres => out.push_str(&format!("${n}")),
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        out
     }
 }
 
-/// The two statements `assignment_views` issues for a page, as built in `store/shared.rs`.
-fn list_statements(kind: BackendKind, dataset: &Dataset, filter: Filter, sort: Sort, page: u32, now: i64) -> (Stmt, Stmt) {
-    let mut count = Stmt::default();
-    count.push("SELECT COUNT(*) AS total FROM assignments a");
-    filter.push_sql(&mut count, dataset, now);
-    let collate = match kind {
-        BackendKind::Sqlite => "",
-        BackendKind::Postgres => " COLLATE \"C\"",
+/// One of the two statements `assignment_views` issues for a page, built by the store's own
+/// builders (so the bench cannot time SQL the server no longer runs).
+struct ListStatement {
+    filter: AssignmentFilter,
+    slice: Slice,
+    selecting: Selecting,
+}
+
+/// A statement the bench runs on its own pool.
+#[derive(Clone, Copy)]
+enum Statement<'a> {
+    Own(&'a Stmt),
+    List(&'a ListStatement),
+}
+
+impl Statement<'_> {
+    /// Appends the statement to a builder of the pool's database.
+    fn push_to<DB>(&self, builder: &mut QueryBuilder<DB>, backend: Backend)
+    where
+        DB: Database,
+        for<'t> &'t str: Encode<'t, DB> + Type<DB>,
+        for<'t> i64: Encode<'t, DB> + Type<DB>,
+    {
+        match self {
+            Statement::Own(stmt) => {
+                let mut params = stmt.params.iter();
+                for (index, piece) in stmt.sql.split(Stmt::MARK).enumerate() {
+                    if index > 0 {
+                        builder.push_bind(params.next().expect("a parameter per mark").as_str());
+                    }
+                    builder.push(piece);
+                }
+            }
+            Statement::List(list) => {
+                push_assignment_view_query(builder, &list.filter, None, list.selecting);
+                if list.selecting == Selecting::Rows {
+                    push_page(builder, &assignment_view_order(&list.slice, sort_collation(backend)), list.slice.limit, list.slice.offset);
+                }
+            }
+        }
+    }
+}
+
+/// The count and the page statement of a list case.
+fn list_statements(dataset: &Dataset, filter: Filter, sort: Sort, page: u32, now: i64) -> (ListStatement, ListStatement) {
+    let sort = match sort {
+        Sort::Name => AssignmentSort::Name,
+        Sort::Role => AssignmentSort::Role,
+        Sort::CreatedAt => AssignmentSort::CreatedAt,
     };
-    let key = match sort {
-        Sort::Name => format!("LOWER(i.name){collate} DESC, i.name{collate} DESC, "),
-        Sort::Role => format!("LOWER(r.name){collate} DESC, r.name{collate} DESC, "),
-        Sort::CreatedAt => "a.created_at DESC, ".to_owned(),
-    };
-    let mut rows = Stmt::default();
-    rows.push(
-        "SELECT a.*, i.first_name, i.last_name, i.name AS identity_name, i.email AS identity_email, i.avatar_url, \
-                r.name AS role_name, n.name AS node_name, n.path AS node_path \
-         FROM assignments a JOIN identities i ON i.id = a.identity_id JOIN roles r ON r.id = a.role_id JOIN nodes n ON n.id = a.node_id",
-    );
-    filter.push_sql(&mut rows, dataset, now);
-    rows.push(&format!(" ORDER BY {key}a.id DESC LIMIT ")).bind_int(i64::from(TAKE));
-    rows.push(" OFFSET ").bind_int(i64::from(page - 1) * i64::from(TAKE));
-    (count, rows)
+    let slice = Slice { sort, order: SortOrder::Desc, limit: i64::from(TAKE), offset: i64::from(page - 1) * i64::from(TAKE) };
+    let statement = |selecting| ListStatement { filter: filter.store_filter(dataset, now), slice, selecting };
+    (statement(Selecting::Count), statement(Selecting::Rows))
 }
 
 struct Case {
@@ -1212,21 +1207,21 @@ struct Anatomy {
     page_plan: Vec<String>,
 }
 
-async fn list_anatomy(kind: BackendKind, dataset: &Dataset, db: &Db, args: &Args) -> BenchResult<Vec<Anatomy>> {
+async fn list_anatomy(dataset: &Dataset, db: &Db, args: &Args) -> BenchResult<Vec<Anatomy>> {
     let now = Timestamp::now().as_millis();
     let mut out = Vec::new();
     for sort in Sort::ALL {
         for filter in Filter::ALL {
             for page in [1, args.deep_page] {
-                let (count_stmt, page_stmt) = list_statements(kind, dataset, filter, sort, page, now);
+                let (count_stmt, page_stmt) = list_statements(dataset, filter, sort, page, now);
                 let mut count_times = Vec::new();
                 let mut page_times = Vec::new();
                 for _ in 0..3 {
                     let started = Instant::now();
-                    db.count(&count_stmt).await?;
+                    db.count(Statement::List(&count_stmt)).await?;
                     count_times.push(ms(started.elapsed()));
                     let started = Instant::now();
-                    let rows = db.fetch_all(&page_stmt).await?;
+                    let rows = db.fetch_all(Statement::List(&page_stmt)).await?;
                     page_times.push(ms(started.elapsed()));
                     if rows != TAKE as usize {
                         return Err(format!("the page statement returned {rows} rows").into());
@@ -1238,8 +1233,8 @@ async fn list_anatomy(kind: BackendKind, dataset: &Dataset, db: &Db, args: &Args
                     page,
                     count_ms: median(&count_times),
                     page_ms: median(&page_times),
-                    count_plan: db.plan(&count_stmt).await?,
-                    page_plan: db.plan(&page_stmt).await?,
+                    count_plan: db.plan(Statement::List(&count_stmt)).await?,
+                    page_plan: db.plan(Statement::List(&page_stmt)).await?,
                 });
             }
         }
@@ -1381,7 +1376,7 @@ async fn list_phase(
     eprintln!("[{}] app-wide list ...", kind.name());
     let cases = bench_list(dataset, client, args).await?;
     eprintln!("[{}] list statements on their own, and their plans ...", kind.name());
-    let anatomy = list_anatomy(kind, dataset, db, args).await?;
+    let anatomy = list_anatomy(dataset, db, args).await?;
     // The server never runs ANALYZE on SQLite, so the planner has no statistics above. What
     // would statistics change? The same statements again after an ANALYZE.
     let analyzed = if kind == BackendKind::Sqlite {
@@ -1389,7 +1384,7 @@ async fn list_phase(
         let started = Instant::now();
         db.execute("ANALYZE".into()).await?;
         let took = started.elapsed();
-        Some((took, list_anatomy(kind, dataset, db, args).await?))
+        Some((took, list_anatomy(dataset, db, args).await?))
     } else {
         None
     };

@@ -3,33 +3,26 @@
 use std::time::Duration;
 
 use sqlx::{
-    Postgres,
+    Postgres, Transaction,
     postgres::{PgPool, PgPoolOptions},
 };
 
 use super::StoreResult;
 
-pub struct PostgresStore {
-    pool: PgPool,
-    /// Bumped around every write; see [`super::Store::generation`].
-    generation: std::sync::atomic::AtomicU64,
+/// Appended to text sort keys: the database's default collation follows the cluster's locale;
+/// "C" compares by code point, as SQLite does.
+pub(super) const SORT_COLLATION: &str = "COLLATE \"C\"";
+
+/// Connects; an unreachable server fails within a few seconds rather than hanging.
+pub(super) async fn connect(url: &str) -> StoreResult<PgPool> {
+    Ok(PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect(url).await?)
 }
 
-impl PostgresStore {
-    /// Connects; an unreachable server fails within a few seconds rather than hanging.
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
-        Ok(Self { pool, generation: std::sync::atomic::AtomicU64::new(0) })
-    }
-
-    async fn run_migrations(&self) -> StoreResult<()> {
-        sqlx::migrate!("../migrations/postgres").run(&self.pool).await?;
-        Ok(())
-    }
+pub(super) async fn migrate(pool: &PgPool) -> StoreResult<()> {
+    sqlx::migrate!("../migrations/postgres").run(pool).await?;
+    Ok(())
 }
 
-super::shared::impl_store!(PostgresStore, Postgres, super::Backend::Postgres, begin = "BEGIN", sort_collation = "COLLATE \"C\"");
+pub(super) async fn begin(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
+    pool.begin_with("BEGIN").await
+}

@@ -9,10 +9,10 @@
 //! its own connection shortly after writes (PASSIVE: it never blocks readers or the writer) and
 //! truncates a WAL grown past [`WAL_KEEP_BYTES`] once writes have paused.
 
-use std::{str::FromStr, sync::atomic::AtomicU64, time::Duration};
+use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    ConnectOptions, Sqlite,
+    ConnectOptions, Sqlite, Transaction,
     sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
 };
 
@@ -25,56 +25,56 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 const WAL_KEEP_BYTES: u64 = 64 * 1024 * 1024;
 const TRUNCATE_AFTER_IDLE: Duration = Duration::from_secs(10);
 
-pub struct SqliteStore {
-    pool: SqlitePool,
-    /// Bumped around every write; see [`super::Store::generation`].
-    generation: AtomicU64,
-    _checkpointer: Checkpointer,
+/// Appended to text sort keys: SQLite's default (BINARY) already compares by code point.
+pub(super) const SORT_COLLATION: &str = "";
+
+/// Opens (creating when missing, with its directory) the database file named by `url`, and
+/// starts its checkpointer.
+pub(super) async fn connect(url: &str) -> StoreResult<(SqlitePool, Checkpointer)> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // In WAL mode NORMAL syncs at checkpoints only: a commit survives a crash of the
+        // process, and the last commits before a power loss may roll back (never corrupt).
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true)
+        // 32 MiB of page cache per connection (the default is 2 MiB): bulk writes into a
+        // table of a million rows touch pages of six B-trees at random, and a cache that
+        // holds their upper levels avoids re-reading them from the file for every row.
+        .pragma("cache_size", "-32768")
+        .pragma("temp_store", "memory")
+        // Checkpoints are the background checkpointer's job (see the module comment).
+        .pragma("wal_autocheckpoint", "0");
+    let file = options.get_filename().to_path_buf();
+    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|err| StoreError::Config(format!("cannot create {}: {err}", dir.display())))?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options.clone())
+        .await?;
+    // Its own connection, so it never waits for (or holds) a pooled one. A short busy
+    // timeout: a TRUNCATE that would have to wait is simply tried again later.
+    let connection = options.busy_timeout(Duration::from_millis(50)).connect().await?;
+    Ok((pool, Checkpointer::start(connection, file)))
 }
 
-impl SqliteStore {
-    /// Opens (creating when missing, with its directory) the database file named by `url`.
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // In WAL mode NORMAL syncs at checkpoints only: a commit survives a crash of the
-            // process, and the last commits before a power loss may roll back (never corrupt).
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true)
-            // 32 MiB of page cache per connection (the default is 2 MiB): bulk writes into a
-            // table of a million rows touch pages of six B-trees at random, and a cache that
-            // holds their upper levels avoids re-reading them from the file for every row.
-            .pragma("cache_size", "-32768")
-            .pragma("temp_store", "memory")
-            // Checkpoints are the background checkpointer's job (see the module comment).
-            .pragma("wal_autocheckpoint", "0");
-        let file = options.get_filename().to_path_buf();
-        if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|err| StoreError::Config(format!("cannot create {}: {err}", dir.display())))?;
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.clone())
-            .await?;
-        // Its own connection, so it never waits for (or holds) a pooled one. A short busy
-        // timeout: a TRUNCATE that would have to wait is simply tried again later.
-        let connection = options.busy_timeout(Duration::from_millis(50)).connect().await?;
-        let checkpointer = Checkpointer::start(connection, file);
-        Ok(Self { pool, generation: AtomicU64::new(0), _checkpointer: checkpointer })
-    }
+pub(super) async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
+    sqlx::migrate!("../migrations/sqlite").run(pool).await?;
+    Ok(())
+}
 
-    async fn run_migrations(&self) -> StoreResult<()> {
-        sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?;
-        Ok(())
-    }
+/// `BEGIN IMMEDIATE`: a write transaction takes the write lock up front, so with several pooled
+/// connections it waits (busy_timeout) instead of failing with SQLITE_BUSY when it upgrades a read.
+pub(super) async fn begin(pool: &SqlitePool) -> sqlx::Result<Transaction<'static, Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await
 }
 
 /// The background task that checkpoints the WAL; stopped (and its connection closed) when the
 /// store is dropped.
-struct Checkpointer {
+pub(super) struct Checkpointer {
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -138,7 +138,3 @@ async fn checkpoint(connection: &mut SqliteConnection, mode: &str) -> sqlx::Resu
     }
     Ok((row.try_get(1)?, row.try_get(2)?))
 }
-
-// `BEGIN IMMEDIATE`: a write transaction takes the write lock up front, so with several pooled
-// connections it waits (busy_timeout) instead of failing with SQLITE_BUSY when it upgrades a read.
-super::shared::impl_store!(SqliteStore, Sqlite, super::Backend::Sqlite, begin = "BEGIN IMMEDIATE", sort_collation = "");

@@ -1,0 +1,69 @@
+//! The audit log: written inside every write's transaction, read newest first.
+
+use sqlx::QueryBuilder;
+
+use crate::store::{
+    AuditEvent, AuditFilter, StoreResult,
+    db::{Db, Tx, insert_rows, map_db_error, on_db, on_tx},
+    paging::{Page, Selecting, count_then_page},
+};
+
+const AUDIT_COLUMNS: [&str; 12] =
+    ["id", "account_id", "environment_id", "actor_type", "actor_id", "action", "target_type", "target_id", "before_state", "after_state", "request_id", "created_at"];
+
+/// The events of a write, in its transaction.
+pub async fn insert_audit_events(tx: &mut Tx, events: &[AuditEvent]) -> StoreResult<()> {
+    on_tx!(tx, |conn| insert_rows(conn, "audit_events", &AUDIT_COLUMNS, events, |mut row, e| {
+        row.push_bind(e.id.as_str())
+            .push_bind(e.account_id.as_str())
+            .push_bind(e.environment_id.as_deref())
+            .push_bind(e.actor_type.as_str())
+            .push_bind(e.actor_id.as_deref())
+            .push_bind(e.action.as_str())
+            .push_bind(e.target_type.as_str())
+            .push_bind(e.target_id.as_deref())
+            .push_bind(e.before.as_ref().map(sqlx::types::Json))
+            .push_bind(e.after.as_ref().map(sqlx::types::Json))
+            .push_bind(e.request_id.as_deref())
+            .push_bind(e.created_at);
+    })
+    .await)
+}
+
+pub async fn recent_audit_events(db: &Db, account_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+    // Events of one write share a millisecond; the UUIDv7 id keeps their order.
+    on_db!(db, |pool| sqlx::query_as("SELECT * FROM audit_events WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)
+    .map_err(map_db_error)
+}
+
+pub async fn audit_page(db: &Db, filter: &AuditFilter) -> StoreResult<(Vec<AuditEvent>, i64)> {
+    let page = Page { order_by: "created_at DESC, id DESC".to_owned(), limit: filter.limit, offset: filter.offset };
+    on_db!(db, |pool| {
+        let query = |selecting: Selecting| {
+            let select = selecting.pick("SELECT COUNT(*)", "SELECT *");
+            let mut builder = QueryBuilder::new(format!("{select} FROM audit_events WHERE account_id = "));
+            builder.push_bind(filter.account_id.as_str());
+            if let Some(env) = &filter.environment_id {
+                builder.push(" AND environment_id = ").push_bind(env.as_str());
+            }
+            if let Some(actor) = &filter.actor_id {
+                builder.push(" AND actor_id = ").push_bind(actor.as_str());
+            }
+            if let Some(target) = &filter.target_id {
+                builder.push(" AND target_id = ").push_bind(target.as_str());
+            }
+            if let Some(from) = filter.from {
+                builder.push(" AND created_at >= ").push_bind(from);
+            }
+            if let Some(to) = filter.to {
+                builder.push(" AND created_at < ").push_bind(to);
+            }
+            builder
+        };
+        count_then_page(pool, query, &page).await
+    })
+}

@@ -1,0 +1,109 @@
+//! `ChangeSet`: the updates and deletes of one directory request (identities, roles, nodes,
+//! environments, API keys), then its inserts, in one transaction.
+
+use sqlx::QueryBuilder;
+
+use super::batch::insert_all;
+use crate::store::{
+    ChangeSet, StoreResult, WriteOp,
+    db::{Db, IDS_PER_STATEMENT, Tx, map_db_error, on_tx, push_in_list},
+};
+
+pub async fn apply_changes(db: &Db, changes: &ChangeSet) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    for op in &changes.ops {
+        apply(&mut tx, op).await?;
+    }
+    insert_all(&mut tx, &changes.inserts).await?;
+    tx.commit().await
+}
+
+async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
+    on_tx!(tx, |conn| match op {
+        WriteOp::UpdateIdentity(i) => sqlx::query(
+            "UPDATE identities SET first_name = $1, last_name = $2, name = $3, email = $4, email_normalized = $5, \
+             avatar_url = $6, status = $7, updated_at = $8 WHERE id = $9",
+        )
+        .bind(&i.first_name)
+        .bind(&i.last_name)
+        .bind(&i.name)
+        .bind(&i.email)
+        .bind(&i.email_normalized)
+        .bind(&i.avatar_url)
+        .bind(&i.status)
+        .bind(i.updated_at)
+        .bind(&i.id)
+        .execute(&mut *conn)
+        .await
+        .map(drop),
+        WriteOp::DeleteIdentity(id) => sqlx::query("DELETE FROM identities WHERE id = $1").bind(id).execute(&mut *conn).await.map(drop),
+        WriteOp::UpdateRole(r) => sqlx::query("UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE id = $4")
+            .bind(&r.name)
+            .bind(&r.description)
+            .bind(r.updated_at)
+            .bind(&r.id)
+            .execute(&mut *conn)
+            .await
+            .map(drop),
+        WriteOp::DeleteRole(id) => sqlx::query("DELETE FROM roles WHERE id = $1").bind(id).execute(&mut *conn).await.map(drop),
+        WriteOp::ClearRolePermissions(role_id) => {
+            sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *conn).await.map(drop)
+        }
+        WriteOp::RewriteSubtree { node: n, old_id_path, old_path, depth_delta } => {
+            sqlx::query("UPDATE nodes SET name = $1, kind = $2, parent_id = $3, updated_at = $4 WHERE id = $5")
+                .bind(&n.name)
+                .bind(&n.kind)
+                .bind(&n.parent_id)
+                .bind(n.updated_at)
+                .bind(&n.id)
+                .execute(&mut *conn)
+                .await?;
+            // The node and its descendants: new prefixes, shifted depth.
+            sqlx::query(
+                "UPDATE nodes SET id_path = $1 || SUBSTR(id_path, $2), path = $3 || SUBSTR(path, $4), \
+                 depth = depth + $5, updated_at = $6 WHERE environment_id = $7 AND id_path LIKE $8",
+            )
+            .bind(&n.id_path)
+            .bind(old_id_path.chars().count() as i32 + 1)
+            .bind(&n.path)
+            .bind(old_path.chars().count() as i32 + 1)
+            .bind(*depth_delta)
+            .bind(n.updated_at)
+            .bind(&n.environment_id)
+            .bind(format!("{old_id_path}%"))
+            .execute(&mut *conn)
+            .await
+            .map(drop)
+        }
+        WriteOp::DeleteNodes(levels) => {
+            for level in levels {
+                for chunk in level.chunks(IDS_PER_STATEMENT) {
+                    let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                    let mut builder = QueryBuilder::new("DELETE FROM nodes WHERE id IN");
+                    push_in_list(&mut builder, &ids);
+                    builder.build().persistent(false).execute(&mut *conn).await?;
+                }
+            }
+            Ok(())
+        }
+        WriteOp::UpdateEnvironment(e) => sqlx::query("UPDATE environments SET slug = $1, name = $2 WHERE id = $3")
+            .bind(&e.slug)
+            .bind(&e.name)
+            .bind(&e.id)
+            .execute(&mut *conn)
+            .await
+            .map(drop),
+        WriteOp::DeleteEnvironment(id) => {
+            // Nodes reference their parents with RESTRICT: clear the tree first.
+            sqlx::query("UPDATE nodes SET parent_id = NULL WHERE environment_id = $1").bind(id).execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM environments WHERE id = $1").bind(id).execute(&mut *conn).await.map(drop)
+        }
+        WriteOp::RevokeApiKey { id, at } => sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+            .bind(*at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map(drop),
+    })
+    .map_err(map_db_error)
+}
