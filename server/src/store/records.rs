@@ -201,6 +201,8 @@ pub struct InsertBatch {
     pub assignments: Vec<Assignment>,
     pub api_keys: Vec<ApiKey>,
     pub audit_events: Vec<AuditEvent>,
+    /// The first response of a keyed bulk request that these rows answer, stored with them.
+    pub idempotency: Option<IdempotencyRecord>,
 }
 
 /// What the dashboard shows about one environment, counted at `now_ms`.

@@ -1,8 +1,9 @@
 //! `Idempotency-Key` on bulk writes: a retry with the same key and request within 24 hours gets
 //! the first response again (marked `Idempotent-Replayed: true`) and writes nothing; the same key
-//! with another request is a 422. This module reads the key, fingerprints the request and shapes
-//! the answer; the feature's service looks the key up and stores the record in its write's own
-//! transaction, so a response is recorded exactly when its writes are.
+//! with another request is a 422. Every bulk endpoint goes through this module: it reads the key,
+//! fingerprints the request, finds an earlier answer to replay, documents the header, and makes
+//! the record that the feature's service stores in its write's own transaction, so a response is
+//! recorded exactly when its writes are.
 
 use app::dto::{ApiErrorBody, Timestamp};
 use axum::{
@@ -15,8 +16,11 @@ use sha2::{Digest, Sha256};
 use crate::{
     domain::audit::Actor,
     ids::new_id,
-    store::IdempotencyRecord,
-    web::error::{AppError, AppResult},
+    store::{IDEMPOTENCY_TTL_MS, IdempotencyRecord, Store},
+    web::{
+        error::{AppError, AppResult},
+        openapi::Op,
+    },
 };
 
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -45,8 +49,8 @@ impl IdempotencyKey {
     }
 }
 
-/// One keyed request: the namespace its key is unique in (caller, environment, endpoint; the
-/// record's `scope`), the key, and the request's fingerprint.
+/// One keyed request: the namespace its key is unique in (caller, the environment or application
+/// it writes in, endpoint; the record's `scope`), the key, and the request's fingerprint.
 pub struct Idempotency {
     pub namespace: String,
     pub key: Option<String>,
@@ -54,12 +58,13 @@ pub struct Idempotency {
 }
 
 impl Idempotency {
+    /// `place_id` is the environment (or, for identities, the application) written in;
     /// `endpoint` names the operation (`assignments.bulk-create`); `query` and `body` are what
     /// the handler read, so another request under the same key is told apart.
     pub fn new(
         key: IdempotencyKey,
         actor: &Actor,
-        environment_id: &str,
+        place_id: &str,
         endpoint: &str,
         query: &impl serde::Serialize,
         body: &impl serde::Serialize,
@@ -75,14 +80,25 @@ impl Idempotency {
         hasher.update(serde_json::to_vec(query).map_err(AppError::internal)?);
         hasher.update(serde_json::to_vec(body).map_err(AppError::internal)?);
         Ok(Self {
-            namespace: format!("{actor_type}:{actor_id}:{environment_id}:{endpoint}"),
+            namespace: format!("{actor_type}:{actor_id}:{place_id}:{endpoint}"),
             key: key.read()?,
             request_hash: hex::encode(hasher.finalize()),
         })
     }
 
+    /// The first answer to a request under this key within 24 hours, to send again instead of
+    /// writing (or the 422 when that request was another one); `None` when there is none.
+    pub async fn earlier_reply(&self, store: &dyn Store) -> AppResult<Option<Reply>> {
+        let Some(key) = &self.key else { return Ok(None) };
+        let since = Timestamp::now().as_millis() - IDEMPOTENCY_TTL_MS;
+        match store.idempotency_record(&self.namespace, key, since).await? {
+            Some(record) => self.replay(record).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The stored answer to replay for `record`, or the 422 for a key reused with another request.
-    pub fn replay(&self, record: IdempotencyRecord) -> AppResult<Reply> {
+    fn replay(&self, record: IdempotencyRecord) -> AppResult<Reply> {
         if record.request_hash != self.request_hash {
             return Err(AppError::Item {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -105,6 +121,17 @@ impl Idempotency {
             created_at: Timestamp::now().as_millis(),
         })
     }
+}
+
+/// A bulk operation's `Idempotency-Key` header, its replay marker and its refusals, as the
+/// OpenAPI document states them.
+pub fn documented(op: Op) -> Op {
+    const REPLAYED: &str = "`true` when this is the stored response of an earlier request with the same Idempotency-Key.";
+    op.header_param("Idempotency-Key", "1-255 visible characters. A retry with the same key and request within 24 hours returns the first response (with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is a 422 `idempotency_key_reused`.")
+        .header(200, "Idempotent-Replayed", REPLAYED)
+        .header(207, "Idempotent-Replayed", REPLAYED)
+        .error(400, "The Idempotency-Key header is empty or too long (`invalid_idempotency_key`).")
+        .error(422, "The Idempotency-Key was used with a different request (`idempotency_key_reused`).")
 }
 
 /// A bulk answer as JSON text: fresh, or replayed from an earlier request with the same key.

@@ -423,6 +423,45 @@ async fn deactivated_identities_pass_no_check_and_bulk_create_follows_the_bulk_r
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// `identities/bulk-create` goes through the same `Idempotency-Key` rules as the assignment bulk
+/// endpoints: a keyed retry gets the first answer (even a 207) and writes nothing again.
+#[tokio::test]
+async fn identities_bulk_create_replays_a_keyed_retry_and_refuses_another_body() {
+    let p = Portal::new().await;
+    let path = format!("{APP}/identities/bulk-create?mode=partial");
+    let auth = format!("Bearer {}", p.token);
+    let headers = [("authorization", auth.as_str()), ("content-type", "application/json"), ("idempotency-key", "people-2026-12-01")];
+    let body = json!({ "identities": [{ "email": "keyed1@acme.example" }, { "email": "keyed2@acme.example" }, { "email": "bad" }] });
+    let first = p.app.request_with(Method::POST, &path, &headers, Some(body.clone())).await;
+    assert_eq!(first.status, StatusCode::MULTI_STATUS, "{}", first.body);
+    assert_eq!(first.body["summary"], json!({ "total": 3, "succeeded": 2, "failed": 1 }));
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    let after_first = p.app.store.counts().await.unwrap();
+
+    let retry = p.app.request_with(Method::POST, &path, &headers, Some(body)).await;
+    assert_eq!(retry.status, StatusCode::MULTI_STATUS);
+    assert_eq!(retry.body, first.body, "the same ids, not new ones nor email_taken");
+    assert_eq!(retry.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(p.app.store.counts().await.unwrap(), after_first, "no identity or audit event written again");
+
+    let other = json!({ "identities": [{ "email": "keyed3@acme.example" }] });
+    let reused = p.app.request_with(Method::POST, &path, &headers, Some(other.clone())).await;
+    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reused.body["code"], "idempotency_key_reused");
+    assert_eq!(p.app.store.counts().await.unwrap(), after_first);
+
+    // A dry run is not recorded: the same key then writes for real.
+    let dry_headers = [("authorization", auth.as_str()), ("content-type", "application/json"), ("idempotency-key", "people-dry")];
+    let dry = p.app.request_with(Method::POST, &format!("{path}&dry_run=true"), &dry_headers, Some(other.clone())).await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    let real = p.app.request_with(Method::POST, &path, &dry_headers, Some(other)).await;
+    assert_eq!(real.status, StatusCode::OK, "{}", real.body);
+    assert!(real.headers.get("idempotent-replayed").is_none());
+    assert_eq!(p.app.store.counts().await.unwrap().identities, after_first.identities + 1);
+    let empty_key = p.app.request_with(Method::POST, &path, &[("authorization", auth.as_str()), ("idempotency-key", " ")], Some(json!({ "identities": [] }))).await;
+    assert_eq!(empty_key.status, StatusCode::BAD_REQUEST);
+}
+
 // ------------------------------------------------------------------------------------------------
 // Effective permissions and checks
 // ------------------------------------------------------------------------------------------------

@@ -4,7 +4,10 @@
 use app::dto::{AssignmentListQuery, AssignmentResponse, AssignmentRow, AssignmentSummary, BulkChangeRoleRequest, BulkQuery, BulkRemoveAssignmentsRequest, CreateAssignmentRequest, IdentityAssignmentsQuery, MAX_BULK_ITEMS, UpdateAssignmentRequest};
 
 use super::service::BulkCreateAssignmentsBody;
-use crate::web::openapi::{Document, Mount, Op, PORTAL_APP, PORTAL_ENV, MANAGEMENT_API, component, page, bulk};
+use crate::web::{
+    idempotency,
+    openapi::{Document, Mount, Op, PORTAL_APP, PORTAL_ENV, MANAGEMENT_API, component, page, bulk},
+};
 
 /// Assignment routes every environment caller has (`environment_routes` in routes.rs).
 pub fn environment(doc: &mut Document, mount: Mount) {
@@ -20,14 +23,9 @@ pub fn environment(doc: &mut Document, mount: Mount) {
             .error(422, "The identity is inactive (`identity_inactive`), or `effective_to` is not after `effective_from`."),
     );
     let idempotent_bulk = |op: Op| {
-        op.query::<BulkQuery>()
-            .header_param("Idempotency-Key", "1-255 visible characters. A retry with the same key and request within 24 hours returns the first response (with `Idempotent-Replayed: true`) and writes nothing; the same key with another request is a 422 `idempotency_key_reused`.")
-            .bulk(bulk::<AssignmentResponse>)
-            .header(200, "Idempotent-Replayed", "`true` when this is the stored response of an earlier request with the same Idempotency-Key.")
-            .header(207, "Idempotent-Replayed", "`true` when this is the stored response of an earlier request with the same Idempotency-Key.")
-            .error(400, "The Idempotency-Key header is empty or too long (`invalid_idempotency_key`).")
+        idempotency::documented(op.query::<BulkQuery>().bulk(bulk::<AssignmentResponse>))
             .error(413, &format!("The request has more than {MAX_BULK_ITEMS} items."))
-            .error(422, "The Idempotency-Key was used with a different request (`idempotency_key_reused`), or the list is empty.")
+            .error(422, "The list is empty.")
     };
     doc.mount(
         mount,

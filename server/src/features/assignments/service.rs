@@ -25,7 +25,7 @@ use crate::{
         time::timestamp,
     },
     store::{
-        Assignment, AssignmentFilter, AssignmentView, AssignmentWrite, AuditEvent, IDEMPOTENCY_TTL_MS, IdentityAssignmentFilter,
+        Assignment, AssignmentFilter, AssignmentView, AssignmentWrite, AuditEvent, IdentityAssignmentFilter,
         Slice, Store, StoreError,
     },
     web::{
@@ -310,11 +310,8 @@ async fn idempotent<F: Future<Output = AppResult<BulkPlan>>>(
     options: BulkOptions,
     mut plan: impl FnMut(StoredDuplicates) -> F,
 ) -> AppResult<Reply> {
-    if let Some(key) = &idempotency.key
-        && let Some(record) =
-            store.idempotency_record(&idempotency.namespace, key, Timestamp::now().as_millis() - IDEMPOTENCY_TTL_MS).await?
-    {
-        return idempotency.replay(record);
+    if let Some(reply) = idempotency.earlier_reply(store).await? {
+        return Ok(reply);
     }
     let mut duplicates = StoredDuplicates::Constraint;
     loop {

@@ -4,7 +4,10 @@
 use app::dto::{BulkImportResponse, BulkQuery, CreateIdentityRequest, IdentityListQuery, IdentityLookupRequest, IdentityLookupResponse, IdentityResponse, IdentitySummary, IdentityWithAssignments, MAX_BULK_ITEMS, RecordBulkImportRequest, UpdateIdentityRequest};
 
 use super::routes::BulkCreateIdentitiesBody;
-use crate::web::openapi::{Document, Mount, Op, PORTAL_APP, MANAGEMENT_API, component, page, bulk};
+use crate::web::{
+    idempotency,
+    openapi::{Document, Mount, Op, PORTAL_APP, MANAGEMENT_API, component, page, bulk},
+};
 
 /// Identity routes every application caller has.
 pub fn application(doc: &mut Document, mount: Mount) {
@@ -71,11 +74,13 @@ pub fn portal(doc: &mut Document) {
     );
     doc.mount(
         PORTAL_APP,
-        Op::post("/identities/bulk-create", "bulk_create_identities", "Identities", "Create many identities")
-            .query::<BulkQuery>()
-            .json_body(component::<BulkCreateIdentitiesBody>)
-            .bulk(bulk::<IdentityResponse>)
-            .error(413, &format!("The request has more than {MAX_BULK_ITEMS} items.")),
+        idempotency::documented(
+            Op::post("/identities/bulk-create", "bulk_create_identities", "Identities", "Create many identities")
+                .query::<BulkQuery>()
+                .json_body(component::<BulkCreateIdentitiesBody>)
+                .bulk(bulk::<IdentityResponse>),
+        )
+        .error(413, &format!("The request has more than {MAX_BULK_ITEMS} items.")),
     );
     doc.mount(
         PORTAL_APP,

@@ -17,6 +17,7 @@ use crate::{
         callers::{ApplicationCaller, Caller, ManagementApplicationCaller, PortalApplicationCaller},
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, RequestId},
+        idempotency::{Idempotency, IdempotencyKey, Reply},
         registry::{APPLICATION, ApiRoutes},
     },
 };
@@ -128,7 +129,7 @@ async fn deactivate(State(state): State<AppState>, caller: PortalApplicationCall
 
 /// `identities/bulk-create`'s body as the handler reads it: items stay raw JSON so each is
 /// validated (and reported) on its own; documented as items of `CreateIdentityRequest`.
-#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkCreateIdentitiesBody {
     /// Each item is read as a `CreateIdentityRequest`; one that is not is that item's 422.
@@ -140,12 +141,13 @@ async fn bulk_create<C: ApplicationCaller>(
     State(state): State<AppState>,
     caller: C,
     request_id: RequestId,
+    key: IdempotencyKey,
     AppQuery(query): AppQuery<BulkQuery>,
     AppJson(body): AppJson<BulkCreateIdentitiesBody>,
-) -> AppResult<(StatusCode, Json<app::dto::BulkResponse<IdentityResponse>>)> {
+) -> AppResult<Reply> {
     let context = caller.context(request_id);
-    let (status, body) = service::bulk_create(state.store.as_ref(), caller.application(), &context, &body.identities, query.into()).await?;
-    Ok((status, Json(body)))
+    let idempotency = Idempotency::new(key, &caller.actor(), &caller.application().application.id, "identities.bulk-create", &query, &body)?;
+    service::bulk_create(state.store.as_ref(), caller.application(), &context, &idempotency, &body.identities, query.into()).await
 }
 
 async fn record_bulk_import(

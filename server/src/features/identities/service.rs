@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use app::dto::{
-    BulkImportResponse, BulkResponse, CreateIdentityRequest, EmailAddress, IdentityListQuery, IdentityLookupRequest,
+    BulkImportResponse, CreateIdentityRequest, EmailAddress, IdentityListQuery, IdentityLookupRequest,
     IdentityLookupResponse, IdentityResponse, IdentityStatus, IdentitySummary, IdentityWithAssignments, Paginated,
     RecordBulkImportRequest, Timestamp, UpdateIdentityRequest, Validate, page_of,
 };
@@ -20,6 +20,7 @@ use crate::{
     web::{
         bulk::{self, BulkOptions, ItemError, check_batch_size},
         error::{AppError, AppResult},
+        idempotency::{Idempotency, Reply},
     },
 };
 
@@ -183,15 +184,21 @@ pub async fn create_identity(store: &dyn Store, tenancy: &ApplicationTenancy, co
 }
 
 /// `identities/bulk-create`: the bulk rules (atomic / partial / dry run), one result per item;
-/// emails must be new to the application and unique within the request.
+/// emails must be new to the application and unique within the request. Under an
+/// `Idempotency-Key`, a retry gets the first answer and writes nothing; the answer is stored with
+/// the identities it created.
 pub async fn bulk_create(
     store: &dyn Store,
     tenancy: &ApplicationTenancy,
     context: &AuditContext,
+    idempotency: &Idempotency,
     items: &[Value],
     options: BulkOptions,
-) -> AppResult<(StatusCode, BulkResponse<IdentityResponse>)> {
+) -> AppResult<Reply> {
     check_batch_size(items.len(), "identities")?;
+    if let Some(reply) = idempotency.earlier_reply(store).await? {
+        return Ok(reply);
+    }
     let parsed: Vec<Result<CreateIdentityRequest, ItemError>> = items
         .iter()
         .map(|raw| {
@@ -226,10 +233,12 @@ pub async fn bulk_create(
         outcomes.push(outcome.map_err(|error| (error, items[index].clone())));
     }
     let outcome = bulk::finish(outcomes, |index| items[index].clone(), options, StatusCode::CREATED);
+    let body = serde_json::to_string(&outcome.body).map_err(AppError::internal)?;
     if outcome.commit && !batch.identities.is_empty() {
+        batch.idempotency = idempotency.record(outcome.status, &body);
         store.insert_batch(&batch).await?;
     }
-    Ok((outcome.status, outcome.body))
+    Ok(Reply { status: outcome.status, body, replayed: false })
 }
 
 pub async fn update_identity(

@@ -1,7 +1,7 @@
 //! Rows of every table written together (`InsertBatch`): the demo data, provisioning, and the
 //! inserts of a `ChangeSet`. Also the whole database's row counts.
 
-use super::{assignments::insert_assignment_rows, audit::insert_audit_events};
+use super::{assignments::insert_assignment_rows, audit::insert_audit_events, idempotency::insert_idempotency};
 use crate::store::{
     InsertBatch, Node, StoreResult, TableCounts,
     db::{Db, Tx, insert_rows, map_db_error, on_db, on_tx},
@@ -10,6 +10,9 @@ use crate::store::{
 pub async fn insert_batch(db: &Db, batch: &InsertBatch) -> StoreResult<()> {
     let mut tx = db.begin().await?;
     insert_all(&mut tx, batch).await?;
+    if let Some(record) = &batch.idempotency {
+        insert_idempotency(&mut tx, record).await?;
+    }
     tx.commit().await
 }
 
