@@ -115,6 +115,7 @@ setup_facts() {
 
   F_CHROMIUM=no; [ -x /usr/bin/chromium ] && F_CHROMIUM=yes
   F_POSTGRES=no; ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && F_POSTGRES=yes
+  F_SQLITE3=no; [ -x /usr/bin/sqlite3 ] && F_SQLITE3=yes
   F_PYTHON_VENV=no; python3 -c 'import venv, ensurepip' >/dev/null 2>&1 && F_PYTHON_VENV=yes
   F_SAMPLES_VENV=no
   if "$CANOPY_STATE/venv/bin/python" -c 'import requests' >/dev/null 2>&1; then F_SAMPLES_VENV=yes; fi
@@ -128,7 +129,7 @@ setup_facts() {
 # "needs ≥ Y" on the same line.
 setup_plan() {
   P_PROJECT=""; P_WASM=""; P_WASM_BUILD_STD=""; P_WASM_BINDGEN=""; P_DEBIAN_APT=no; P_DEBIAN_LINK=no
-  P_NPM=no; P_NPM_APT=no; P_CHROMIUM=no; P_POSTGRES=no; P_PYTHON_VENV_APT=no; P_SAMPLES_VENV=no
+  P_NPM=no; P_NPM_APT=no; P_CHROMIUM=no; P_POSTGRES=no; P_SQLITE3=no; P_PYTHON_VENV_APT=no; P_SAMPLES_VENV=no
   local installs=0
   # Debian's Rust: the installed one, or else the one apt would install.
   local debian_version="$F_DEBIAN_RUST"
@@ -208,6 +209,9 @@ setup_plan() {
   if [ "$F_MODE" = test ]; then
     [ "$F_CHROMIUM" = yes ] || { P_CHROMIUM=yes; installs=$((installs + 1)); echo "setup: install Debian's chromium (apt): the browser of the Playwright suite"; }
     [ "$F_POSTGRES" = yes ] || { P_POSTGRES=yes; installs=$((installs + 1)); echo "setup: install Debian's postgresql (apt): the server of the PostgreSQL suite"; }
+    # An older SQLite than the bundled one, as operators have it: the database files the server
+    # writes must pass its integrity_check too (server/tests/it/portable_schema.rs).
+    [ "$F_SQLITE3" = yes ] || { P_SQLITE3=yes; installs=$((installs + 1)); echo "setup: install Debian's sqlite3 (apt): the system SQLite that checks the database files the server writes"; }
     if [ "$F_SAMPLES_VENV" != yes ]; then
       [ "$F_PYTHON_VENV" = yes ] || { P_PYTHON_VENV_APT=yes; echo "setup: install Debian's python3-venv (apt): for the samples' venv"; }
       P_SAMPLES_VENV=yes; installs=$((installs + 1))
@@ -304,6 +308,9 @@ setup_apply() {
   if [ "$P_POSTGRES" = yes ]; then
     say "Installing Debian's PostgreSQL server (for the PostgreSQL suite)"
     step "apt-postgresql" "Check that apt can reach Debian's packages." apt_install postgresql || return 1
+  fi
+  if [ "$P_SQLITE3" = yes ]; then
+    step "apt-sqlite3" "Check that apt can reach Debian's packages." apt_install sqlite3 || return 1
   fi
   if [ "$P_PYTHON_VENV_APT" = yes ]; then
     step "apt-python3-venv" "Check that apt can reach Debian's packages." apt_install python3-venv || return 1

@@ -14,7 +14,7 @@ facts() {
   F_MODE=run F_RUSTUP=yes F_DEFAULT_RUST=1.95.0 F_WASM_TARGET=yes
   F_DEBIAN_RUST=none F_DEBIAN_CANDIDATE=unknown F_DEBIAN_LINKED=no
   F_WASM_BINDGEN="$WASM_BINDGEN_VERSION" F_WASM_BINDGEN_WANT="$WASM_BINDGEN_VERSION"
-  F_NPM=yes F_NODE_MODULES=current F_CHROMIUM=yes F_POSTGRES=yes F_PYTHON_VENV=yes F_SAMPLES_VENV=yes
+  F_NPM=yes F_NODE_MODULES=current F_CHROMIUM=yes F_POSTGRES=yes F_SQLITE3=yes F_PYTHON_VENV=yes F_SAMPLES_VENV=yes
   local fact; for fact in "$@"; do eval "$fact"; done
 }
 # plan SCENARIO KEY=VALUE...: runs setup_plan on those facts into $out and $status.
@@ -41,7 +41,7 @@ toolchains_new_enough() {
 builds_with() { has "$1 with $2"; }
 
 # A fresh machine as handed out: rustup's stable 1.95 with the wasm32 target, and nothing else.
-fresh=(F_WASM_BINDGEN=none F_NODE_MODULES=missing F_CHROMIUM=no F_POSTGRES=no F_SAMPLES_VENV=no)
+fresh=(F_WASM_BINDGEN=none F_NODE_MODULES=missing F_CHROMIUM=no F_POSTGRES=no F_SQLITE3=no F_SAMPLES_VENV=no)
 plan "fresh, run" "${fresh[@]}"
 succeeds; toolchains_new_enough
 builds_with "Canopy's server and tests build" "rustup default (Rust 1.95.0)"
@@ -50,11 +50,12 @@ has "install wasm-bindgen-cli $WASM_BINDGEN_VERSION with rustup default (Rust 1.
 has "install the npm packages"
 lacks "rustc-web"; lacks "cargo-leptos"
 # Command 1 installs only what running needs.
-lacks "chromium"; lacks "postgresql"; lacks "venv"
+lacks "chromium"; lacks "postgresql"; lacks "sqlite3"; lacks "venv"
 
 plan "fresh, test" "${fresh[@]}" F_MODE=test
 succeeds; toolchains_new_enough
 has "install Debian's chromium"; has "install Debian's postgresql"; has "make .canopy/venv"
+has "setup: install Debian's sqlite3 (apt): the system SQLite"
 lacks "rustc-web"
 
 # The offline path: a default toolchain without the wasm32 target, which rustup cannot add.
@@ -112,6 +113,13 @@ plan "warm, run"
 succeeds; toolchains_new_enough; has "setup: nothing to install"; lacks "setup: install"
 plan "warm, test" F_MODE=test
 succeeds; has "setup: nothing to install"
+# Only the system sqlite3 missing: installed for the tests alone, by setup_apply's apt step.
+plan "warm, no sqlite3, test" F_MODE=test F_SQLITE3=no
+succeeds; has "setup: install Debian's sqlite3 (apt)"; lacks "chromium"; lacks "postgresql"
+facts F_MODE=test F_SQLITE3=no; setup_plan >/dev/null 2>&1
+if [ "$P_SQLITE3/$P_CHROMIUM/$P_POSTGRES" = yes/no/no ]; then ok; else bad "P_SQLITE3/P_CHROMIUM/P_POSTGRES = $P_SQLITE3/$P_CHROMIUM/$P_POSTGRES"; fi
+plan "warm, no sqlite3, run" F_SQLITE3=no
+succeeds; has "setup: nothing to install"; lacks "sqlite3"
 # A wasm-bindgen CLI of another version is replaced; a stale node_modules is refreshed.
 plan "warm, other wasm-bindgen" F_WASM_BINDGEN=0.2.100 F_NODE_MODULES=stale
 succeeds; toolchains_new_enough

@@ -42,7 +42,11 @@ impl TestApp {
     }
 
     pub async fn empty() -> Self {
-        let store = crate::common::test_store().await;
+        Self::over(crate::common::test_store().await)
+    }
+
+    /// A server over a store the test opened itself (a database it inspects afterwards).
+    pub fn over(store: Arc<dyn Store>) -> Self {
         let leptos = leptos::config::LeptosOptions::builder()
             .output_name("canopy")
             .site_root("target/site")

@@ -11,4 +11,5 @@ mod directory;
 mod index;
 mod openapi;
 mod pages;
+mod portable_schema;
 mod store_contract;

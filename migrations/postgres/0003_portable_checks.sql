@@ -1,0 +1,8 @@
+-- Nothing to do on PostgreSQL; this file keeps the two directories numbered alike.
+--
+-- migrations/sqlite/0003_portable_checks.sql rewrites the SQLite audit log's CHECK
+-- (json_valid(before_state)) constraints, which SQLite before 3.45 fails on NULL. Here
+-- before_state and after_state are JSONB, checked by the type itself, with no CHECK that could
+-- read NULL differently; every other CHECK is the same as SQLite's and reads NOT NULL columns or
+-- tests IS NULL itself. sqlx runs this comment-only file as an empty query, which PostgreSQL
+-- answers with an EmptyQueryResponse, and records it as applied.
