@@ -2,10 +2,11 @@
 //! runs unchanged on the backend `common::test_store` picks (PostgreSQL when `TEST_DATABASE_URL`
 //! is set, SQLite otherwise).
 
+use app::dto::{AssignmentSort, AssignmentStatus, SortOrder};
 use serde_json::json;
 use server::store::{
-    Account, Admin, AdminSession, ApiKey, Application, Assignment, AuditEvent, Environment, Identity, InsertBatch,
-    IDEMPOTENCY_TTL_MS, IdempotencyRecord, Membership, Node, Permission, Resource, Role, RolePermission, Store, StoreError,
+    Account, Admin, AdminSession, ApiKey, Application, Assignment, AssignmentFilter, AuditEvent, Environment, Identity, InsertBatch,
+    IDEMPOTENCY_TTL_MS, IdempotencyRecord, Membership, Node, Permission, Resource, Role, RolePermission, Slice, Store, StoreError,
     TableCounts,
 };
 
@@ -581,6 +582,27 @@ async fn environment_stats_follow_the_status_rules_at_their_boundaries() {
     assert_eq!(stats.assignments_active, 4);
     assert_eq!(stats.assignments_expiring_7d, 2);
     assert_eq!((stats.nodes, stats.identities, stats.roles, stats.permissions), (2, 2, 2, 1));
+
+    // The SQL behind the counts and the list's status filter agrees with the one rule,
+    // `AssignmentStatus::at`, at every edge above.
+    let by_rule = |status: AssignmentStatus| -> Vec<String> {
+        let mut ids: Vec<String> =
+            batch.assignments.iter().filter(|a| AssignmentStatus::at(a.effective_from, a.effective_to, T0) == status).map(|a| a.id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(stats.assignments_scheduled as usize, by_rule(AssignmentStatus::Scheduled).len());
+    assert_eq!(stats.assignments_expired as usize, by_rule(AssignmentStatus::Expired).len());
+    assert_eq!(stats.assignments_active as usize, by_rule(AssignmentStatus::Active).len());
+    let slice = Slice { sort: AssignmentSort::CreatedAt, order: SortOrder::Asc, limit: 100, offset: 0 };
+    for status in [AssignmentStatus::Active, AssignmentStatus::Scheduled, AssignmentStatus::Expired] {
+        let filter = AssignmentFilter { environment_id: env.id.clone(), status: Some(status), now_ms: T0, ..Default::default() };
+        let (views, total) = store.assignment_views(&filter, slice).await.unwrap();
+        let mut listed: Vec<String> = views.into_iter().map(|v| v.assignment.id).collect();
+        listed.sort();
+        assert_eq!(listed, by_rule(status), "{}: the SQL filter and the rule disagree", status.as_str());
+        assert_eq!(total as usize, listed.len());
+    }
 }
 
 #[tokio::test]
