@@ -7,10 +7,12 @@
 //! ```
 //!
 //! Per backend:
-//! 1. Dataset: one account / application / environment, a node tree of depth 4 (2,000 nodes),
-//!    100,000 identities, four roles (one a system role, never assigned) and 1,000,000
-//!    assignments with unique (identity, node, role), created over the past year, mostly active,
-//!    some scheduled, some expired. Written with `Store::insert_batch` in 50,000-row batches.
+//! 1. Dataset: `server::demo::spec::bench`, made by the demo's generator: one account /
+//!    application / environment, a node tree of depth 4 (2,000 nodes), 100,000 identities, the
+//!    demo's roles (one a system role, never assigned) and 1,000,000 assignments with unique
+//!    (identity, node, role), created over the past year, 75% active, 12% scheduled, 13%
+//!    expired, ids and row order as the server makes them. Written with `Store::insert_batch`
+//!    in 50,000-row batches.
 //!    PostgreSQL then gets a `VACUUM ANALYZE` (what autovacuum does shortly after a load);
 //!    SQLite gets nothing, because the server never runs `ANALYZE` either.
 //! 2. bulk-create: `POST /api/v1/assignments/bulk-create` of 10,000 new, valid items (atomic),
@@ -57,11 +59,11 @@ use server::{
     features::api_keys,
     state::AppState,
     store::{
-        self, Account, Application, Assignment, AssignmentFilter, AssignmentWrite, Backend, Environment, Identity, InsertBatch, Node,
-        Role, Slice, Store,
+        self, Account, Application, Assignment, AssignmentFilter, AssignmentWrite, Backend, Environment, Role, Slice, Store,
         builders::{MAX_BINDS_PER_STATEMENT, Selecting, assignment_view_order, push_assignment_view_query, push_page, sort_collation},
     },
 };
+use server::demo::{self, BenchSizes, Generated, SplitMix64 as Rng, Triples};
 use sqlx::{
     AssertSqlSafe, Connection, Database, Encode, QueryBuilder, Row, Type,
     postgres::{PgPool, PgPoolOptions},
@@ -74,37 +76,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-const MINUTE: i64 = 60_000;
-const HOUR: i64 = 60 * MINUTE;
-const DAY: i64 = 24 * HOUR;
+const DAY: i64 = 86_400_000;
 
 /// Rows per `insert_batch` call while generating.
 const GENERATION_BATCH: usize = 50_000;
 const ASSIGNMENT_COLUMNS: [&str; 9] =
     ["id", "environment_id", "identity_id", "node_id", "role_id", "effective_from", "effective_to", "created_at", "updated_at"];
 const TAKE: u32 = 20;
-
-/// Non-system roles with how often the dataset uses them; then the system role.
-const ROLES: [(&str, u64); 3] = [("viewer", 55), ("editor", 30), ("billing-admin", 15)];
-const SYSTEM_ROLE: &str = "platform-admin";
-/// Share of assignments by node depth (root, region, team, project).
-const DEPTH_WEIGHTS: [u64; 4] = [3, 12, 30, 55];
-
-const FIRST_NAMES: &[&str] = &[
-    "Aaliyah", "Adrián", "Aiko", "Amara", "Anders", "Ananya", "Beatriz", "Bjørn", "Camila", "Chen", "Chiara", "Dmitri",
-    "Elif", "Emeka", "Émilie", "Farah", "Finn", "Gabriel", "Hana", "Hugo", "Ines", "Isaac", "Jana", "Jonas", "Kai",
-    "Kenji", "Lars", "Leila", "Lucía", "Maya", "Mateo", "Mei", "Nadia", "Nikolai", "Noah", "Olga", "Omar", "Priya",
-    "Rafael", "Rosa", "Samir", "Sofia", "Søren", "Tariq", "Thandiwe", "Tomás", "Uma", "Valentina", "Wei", "Yara",
-    "Yusuf", "Zanele", "Zoe", "alex", "Ana", "Ben", "Clara", "David", "Eva", "Felix",
-];
-const LAST_NAMES: &[&str] = &[
-    "Abara", "Andersen", "Bauer", "Becker", "Costa", "Da Silva", "Dubois", "Eriksson", "Fernández", "Fischer",
-    "García", "Gonzalez", "Haddad", "Hansen", "Hoffmann", "Ibrahim", "Ivanova", "Jensen", "Kaur", "Kim", "Kowalski",
-    "Larsen", "Lee", "Lindqvist", "López", "Martin", "Meyer", "Moreau", "Müller", "Nakamura", "Nguyen", "Nielsen",
-    "O'Brien", "Okafor", "Olsen", "Patel", "Petrov", "Popescu", "Rossi", "Sato", "Schmidt", "Schneider", "Silva",
-    "Singh", "Smith", "Sousa", "Suzuki", "Tanaka", "Torres", "Van Dijk", "Wagner", "Wang", "Weber", "Williams",
-    "Wong", "Yamamoto", "Yilmaz", "Zhang", "Zimmermann", "de Jong",
-];
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -231,59 +209,6 @@ fn parse_args() -> BenchResult<Args> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deterministic randomness and ids
-// ---------------------------------------------------------------------------------------------
-
-/// SplitMix64, the demo data's generator (`demo.rs` keeps its copy private): fast, well mixed,
-/// and seeded, so every run generates the same dataset (its dates relative to when it runs).
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-
-    fn between(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo).max(1) as u64) as i64
-    }
-
-    fn index(&mut self, len: usize) -> usize {
-        self.below(len as u64) as usize
-    }
-
-    fn percent(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn weighted(&mut self, weights: &[u64]) -> usize {
-        let mut roll = self.below(weights.iter().sum());
-        for (i, &w) in weights.iter().enumerate() {
-            if roll < w {
-                return i;
-            }
-            roll -= w;
-        }
-        weights.len() - 1
-    }
-
-    /// A UUIDv7 for `millis`, as `ids::new_id` makes at that instant.
-    fn uuid_v7(&mut self, millis: i64) -> String {
-        let mut random = [0u8; 10];
-        random[..8].copy_from_slice(&self.next_u64().to_le_bytes());
-        random[8..].copy_from_slice(&self.next_u64().to_le_bytes()[..2]);
-        uuid::Builder::from_unix_timestamp_millis(millis as u64, &random).into_uuid().to_string()
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The dataset
 // ---------------------------------------------------------------------------------------------
 
@@ -296,227 +221,49 @@ struct Dataset {
     identity_ids: Vec<String>,
     identity_active: Vec<bool>,
     node_ids: Vec<String>,
-    /// Non-system roles, in [`ROLES`] order.
+    /// Non-system roles, in `demo::spec::ROLES` order.
     roles: Vec<Role>,
-    /// Every (identity, node, role) index triple in use or handed out, encoded by [`Dataset::key`].
-    taken: HashSet<u64>,
+    /// Every (identity, node, role) index triple in use or handed out.
+    taken: Triples,
     assignments: usize,
     statuses: [usize; 3],
     generation: Duration,
 }
 
-impl Dataset {
-    fn key(&self, identity: usize, node: usize, role: usize) -> u64 {
-        ((identity * self.node_ids.len() + node) * ROLES.len() + role) as u64
-    }
-}
-
-/// Root, regions, teams, projects: `nodes` in all.
-fn node_tree(rng: &mut Rng, environment_id: &str, nodes: usize, created: i64) -> Vec<Node> {
-    let regions = (nodes / 200).clamp(1, 10);
-    let teams = (nodes / 20).clamp(1, 100).min(nodes - 1 - regions - 1);
-    let projects = nodes - 1 - regions - teams;
-    let mut clock = created;
-    let mut make = |rng: &mut Rng, parent: Option<&Node>, name: String, kind: &str| {
-        let id = rng.uuid_v7(clock);
-        clock += MINUTE;
-        let (id_path, path, depth) = match parent {
-            Some(parent) => (format!("{}{id}/", parent.id_path), format!("{} / {name}", parent.path), parent.depth + 1),
-            None => (format!("/{id}/"), name.clone(), 0),
-        };
-        Node {
-            id,
-            environment_id: environment_id.to_owned(),
-            parent_id: parent.map(|p| p.id.clone()),
-            name,
-            kind: kind.to_owned(),
-            id_path,
-            path,
-            depth,
-            created_at: clock,
-            updated_at: clock,
-        }
-    };
-    let root = make(rng, None, "Bench Org".to_owned(), "org");
-    let region_nodes: Vec<Node> = (0..regions).map(|r| make(rng, Some(&root), format!("Region {:02}", r + 1), "region")).collect();
-    let team_nodes: Vec<Node> =
-        (0..teams).map(|t| make(rng, Some(&region_nodes[t % regions]), format!("Team {:03}", t + 1), "team")).collect();
-    let project_nodes: Vec<Node> =
-        (0..projects).map(|p| make(rng, Some(&team_nodes[p % teams]), format!("Project {:04}", p + 1), "project")).collect();
-    let mut all = vec![root];
-    all.extend(region_nodes);
-    all.extend(team_nodes);
-    all.extend(project_nodes);
-    all
-}
-
-fn email_part(name: &str) -> String {
-    name.chars()
-        .filter_map(|c| match c {
-            'á' | 'à' => Some('a'),
-            'é' | 'É' => Some('e'),
-            'í' => Some('i'),
-            'ó' => Some('o'),
-            'ú' | 'ü' => Some('u'),
-            'ø' => Some('o'),
-            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect()
-}
-
+/// The benchmarks' tenant (`demo::spec::bench`), written in batches of [`GENERATION_BATCH`].
 async fn generate(store: &dyn Store, args: &Args) -> BenchResult<Dataset> {
     let started = Instant::now();
     let now = Timestamp::now().as_millis();
-    let year_ago = now - 365 * DAY;
-    let mut rng = Rng(0xBE4C_A551_6E00_2026);
-
-    let account = Account { id: rng.uuid_v7(year_ago - 30 * DAY), slug: "bench".into(), name: "Bench Corp".into(), created_at: year_ago - 30 * DAY };
-    let application = Application {
-        id: rng.uuid_v7(year_ago - 29 * DAY),
-        account_id: account.id.clone(),
-        slug: "app".into(),
-        name: "Bench App".into(),
-        created_at: year_ago - 29 * DAY,
-    };
-    let environment = Environment {
-        id: rng.uuid_v7(year_ago - 28 * DAY),
-        application_id: application.id.clone(),
-        slug: "prod".into(),
-        name: "Production".into(),
-        created_at: year_ago - 28 * DAY,
-    };
-    let nodes = node_tree(&mut rng, &environment.id, args.nodes, year_ago - 27 * DAY);
-    let mut nodes_by_depth: Vec<Vec<usize>> = vec![Vec::new(); 4];
-    for (index, node) in nodes.iter().enumerate() {
-        nodes_by_depth[node.depth as usize].push(index);
-    }
-    let mut roles: Vec<Role> = Vec::new();
-    for (index, name) in ROLES.iter().map(|(name, _)| *name).chain([SYSTEM_ROLE]).enumerate() {
-        let created_at = year_ago - 27 * DAY + index as i64 * MINUTE;
-        roles.push(Role {
-            id: rng.uuid_v7(created_at),
-            environment_id: environment.id.clone(),
-            name: name.to_owned(),
-            description: Some(format!("The {name} role")),
-            is_system: name == SYSTEM_ROLE,
-            created_at,
-            updated_at: created_at,
-        });
-    }
-
-    // Identities, created over the year before the assignments start; 2% inactive.
-    let mut identities = Vec::with_capacity(args.identities);
-    for index in 0..args.identities {
-        let first = FIRST_NAMES[rng.index(FIRST_NAMES.len())];
-        let last = LAST_NAMES[rng.index(LAST_NAMES.len())];
-        let email = format!("{}.{}.{index}@bench.example", email_part(first), email_part(last));
-        let created_at = rng.between(year_ago - 26 * DAY, now - 2 * DAY);
-        let active = !rng.percent(2);
-        identities.push(Identity {
-            id: rng.uuid_v7(created_at),
-            application_id: application.id.clone(),
-            first_name: first.to_owned(),
-            last_name: last.to_owned(),
-            name: format!("{first} {last}"),
-            email_normalized: email.to_lowercase(),
-            email,
-            avatar_url: None,
-            status: if active { "active" } else { "inactive" }.to_owned(),
-            created_at,
-            updated_at: created_at,
-        });
-    }
-    let identity_ids: Vec<String> = identities.iter().map(|identity| identity.id.clone()).collect();
-    let identity_active: Vec<bool> = identities.iter().map(|identity| identity.status == "active").collect();
-    let node_ids: Vec<String> = nodes.iter().map(|node| node.id.clone()).collect();
-
-    let catalogue = InsertBatch {
-        accounts: vec![account.clone()],
-        applications: vec![application.clone()],
-        environments: vec![environment.clone()],
-        nodes,
-        identities,
-        roles: roles.clone(),
-        ..InsertBatch::default()
-    };
-    store.insert_batch(&catalogue).await?;
-    drop(catalogue);
-    roles.retain(|role| !role.is_system);
-
-    let mut dataset = Dataset {
-        now,
-        account,
-        application,
-        environment,
-        identity_ids,
-        identity_active,
-        node_ids,
-        roles,
-        taken: HashSet::with_capacity(args.assignments + 16 * args.bulk_size),
-        assignments: args.assignments,
-        statuses: [0; 3],
-        generation: Duration::ZERO,
-    };
-
-    // Assignments in creation order (ids are UUIDv7 of `created_at`, as the server makes them).
-    let mut created: Vec<i64> = (0..args.assignments).map(|_| rng.between(year_ago, now - HOUR)).collect();
-    created.sort_unstable();
-    let role_weights: Vec<u64> = ROLES.iter().map(|(_, weight)| *weight).collect();
-    let mut batch = Vec::with_capacity(GENERATION_BATCH);
-    let mut written = 0usize;
-    for created_at in created {
-        let (identity, node, role) = loop {
-            let identity = rng.index(dataset.identity_ids.len());
-            let depth = rng.weighted(&DEPTH_WEIGHTS);
-            let at_depth = &nodes_by_depth[depth];
-            let node = at_depth[rng.index(at_depth.len())];
-            let role = rng.weighted(&role_weights);
-            if dataset.taken.insert(dataset.key(identity, node, role)) {
-                break (identity, node, role);
+    let sizes = BenchSizes { identities: args.identities, nodes: args.nodes, assignments: args.assignments };
+    let generated = demo::generate(&demo::spec::bench(sizes), now, "");
+    let mut statuses = [0; 3];
+    generated
+        .insert(store, GENERATION_BATCH, |written, batch| {
+            for counts in demo::status_counts(batch, now).values() {
+                statuses[0] += counts.active;
+                statuses[1] += counts.scheduled;
+                statuses[2] += counts.expired;
             }
-        };
-        // 75% active (half open-ended), 12% scheduled, 13% expired.
-        let roll = rng.below(100);
-        let (effective_from, effective_to, status) = if roll < 12 {
-            let from = now + rng.between(DAY, 90 * DAY);
-            (Some(from), rng.percent(40).then(|| from + rng.between(30 * DAY, 365 * DAY)), 1)
-        } else if roll < 25 {
-            let to = rng.between(created_at + HOUR, now - MINUTE);
-            (rng.percent(50).then(|| rng.between(created_at - 30 * DAY, to - 1)), Some(to), 2)
-        } else {
-            match rng.below(10) {
-                0..=4 => (None, None, 0),
-                5..=6 => (Some(rng.between(created_at - 14 * DAY, now - HOUR)), None, 0),
-                _ => (Some(rng.between(created_at - 14 * DAY, now - HOUR)), Some(now + rng.between(DAY, 365 * DAY)), 0),
-            }
-        };
-        dataset.statuses[status] += 1;
-        let updated_at = if rng.percent(20) { rng.between(created_at, now - MINUTE) } else { created_at };
-        batch.push(Assignment {
-            id: rng.uuid_v7(created_at),
-            environment_id: dataset.environment.id.clone(),
-            identity_id: dataset.identity_ids[identity].clone(),
-            node_id: dataset.node_ids[node].clone(),
-            role_id: dataset.roles[role].id.clone(),
-            effective_from,
-            effective_to,
-            created_at,
-            updated_at,
-        });
-        if batch.len() == GENERATION_BATCH {
-            written += batch.len();
-            store.insert_batch(&InsertBatch { assignments: std::mem::take(&mut batch), ..InsertBatch::default() }).await?;
             if written.is_multiple_of(200_000) {
                 eprintln!("  {written} assignments written ({:.0} s)", started.elapsed().as_secs_f64());
             }
-        }
-    }
-    if !batch.is_empty() {
-        store.insert_batch(&InsertBatch { assignments: batch, ..InsertBatch::default() }).await?;
-    }
-    dataset.generation = started.elapsed();
-    Ok(dataset)
+        })
+        .await?;
+    let Generated { batch, mut environments, .. } = generated;
+    Ok(Dataset {
+        now,
+        account: batch.accounts[0].clone(),
+        application: batch.applications[0].clone(),
+        environment: batch.environments[0].clone(),
+        identity_ids: batch.identities.iter().map(|identity| identity.id.clone()).collect(),
+        identity_active: batch.identities.iter().map(|identity| identity.status == "active").collect(),
+        node_ids: batch.nodes.iter().map(|node| node.id.clone()).collect(),
+        roles: batch.roles.iter().filter(|role| !role.is_system).cloned().collect(),
+        taken: environments.remove(0).taken,
+        assignments: args.assignments,
+        statuses,
+        generation: started.elapsed(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -798,7 +545,7 @@ fn fresh_triples(dataset: &mut Dataset, rng: &mut Rng, count: usize) -> Vec<(usi
         }
         let node = rng.index(dataset.node_ids.len());
         let role = rng.index(dataset.roles.len());
-        if dataset.taken.insert(dataset.key(identity, node, role)) {
+        if dataset.taken.insert(identity, node, role) {
             triples.push((identity, node, role));
         }
     }

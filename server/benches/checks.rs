@@ -7,7 +7,8 @@
 //! - effective permissions over HTTP (portal endpoint): p50/p99;
 //! - the process's resident memory before and after the dataset is indexed.
 //!
-//! `cargo bench -p server --bench checks -- [--assignments N] [--seconds S]`; SQLite by default,
+//! `cargo bench -p server --bench checks -- [--assignments N] [--identities N] [--nodes N] [--seconds S]`
+//! (`--help` lists them), on the dataset `server::demo::spec::bench` generates; SQLite by default,
 //! PostgreSQL when `TEST_DATABASE_URL` names a server (scripts/with-postgres.sh sets it).
 
 use std::{
@@ -23,6 +24,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use server::{
     auth::TokenKeys,
     config::{Mode, ServerConfig},
+    demo::BenchSizes,
     index::Decision,
     domain::audit::Actor,
     features::api_keys,
@@ -31,19 +33,31 @@ use server::{
 
 mod support;
 
+const USAGE: &str = "\
+cargo bench -p server --bench checks -- [options]
+
+  --assignments N    dataset size (default 1000000)
+  --identities N     (default 100000)
+  --nodes N          node tree size, depth 4, at least 4 (default 2000)
+  --seconds S        how long each HTTP single-check run lasts (default 10)";
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return;
+    }
     let arg = |name: &str, default: usize| {
         args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
     };
-    let spec = support::Spec { assignments: arg("--assignments", 1_000_000), identities: arg("--identities", 100_000), nodes: arg("--nodes", 2_000) };
+    let spec = BenchSizes { assignments: arg("--assignments", 1_000_000), identities: arg("--identities", 100_000), nodes: arg("--nodes", 2_000) };
     let seconds = arg("--seconds", 10) as u64;
 
     let rss_start = support::rss_mib();
     let (store, backend, _scratch) = support::open_store().await;
     let started = Instant::now();
-    let data = support::generate(store.as_ref(), &spec).await;
+    let data = support::generate(store.as_ref(), spec).await;
     println!("dataset on {backend}: {} assignments, {} identities, {} nodes generated in {:.1} s", spec.assignments, spec.identities, spec.nodes, started.elapsed().as_secs_f64());
 
     let leptos = leptos::config::LeptosOptions::builder().output_name("canopy").site_root("target/site").build();

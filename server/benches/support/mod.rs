@@ -1,30 +1,22 @@
-//! What the benchmarks share: a generated tenant of any size written through the real store, a
-//! minimal keep-alive HTTP/1.1 client (cheap, so the load generator steals little CPU from the
-//! server on the same cores), latency summaries and the process's resident memory.
+//! What the benchmarks share: the generated tenant of any size (`server::demo`) written through
+//! the real store, a minimal keep-alive HTTP/1.1 client (cheap, so the load generator steals
+//! little CPU from the server on the same cores), latency summaries and the process's resident
+//! memory.
 
 #![allow(dead_code)]
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use app::dto::Timestamp;
-use rand::{Rng, SeedableRng, rngs::StdRng};
+use rand::{Rng, rngs::StdRng};
 use server::{
-    ids::new_id,
-    store::{
-        self, Account, Application, Assignment, Environment, Identity, InsertBatch, Node, Permission, Resource, Role,
-        RolePermission, Store,
-    },
+    demo::{self, BenchSizes},
+    store::{self, Node, Store},
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
 };
-
-pub struct Spec {
-    pub assignments: usize,
-    pub identities: usize,
-    pub nodes: usize,
-}
 
 /// A database for the run: SQLite in a temporary directory, or a fresh database on the
 /// PostgreSQL server named by `TEST_DATABASE_URL`. The returned guard removes the SQLite file.
@@ -76,165 +68,20 @@ impl Data {
     }
 }
 
-const RESOURCES: [(&str, &[&str]); 4] = [
-    ("invoices", &["read", "create", "update", "delete", "approve", "send"]),
-    ("payments", &["read", "capture", "refund", "void"]),
-    ("customers", &["read", "create", "update", "delete"]),
-    ("reports", &["read", "export", "schedule"]),
-];
-
-/// Account `bench`, application `app`, environment `production`: a tree of `nodes` nodes four
-/// levels deep, `identities` identities (2% inactive), roles viewer / editor / admin / a system
-/// role, and `assignments` assignments with unique (identity, node, role), 80% active, 10%
-/// scheduled, 10% expired, created over the past year. Deterministic (fixed seed).
-pub async fn generate(store: &dyn Store, spec: &Spec) -> Data {
-    const DAY: i64 = 86_400_000;
-    let mut rng = StdRng::seed_from_u64(42);
-    let now = Timestamp::now().as_millis();
-    let account = Account { id: new_id(), slug: "bench".into(), name: "Bench".into(), created_at: now - 400 * DAY };
-    let application = Application { id: new_id(), account_id: account.id.clone(), slug: "app".into(), name: "App".into(), created_at: account.created_at };
-    let env = Environment { id: new_id(), application_id: application.id.clone(), slug: "production".into(), name: "Production".into(), created_at: account.created_at };
-    let mut head = InsertBatch { accounts: vec![account], applications: vec![application.clone()], environments: vec![env.clone()], ..Default::default() };
-
-    // Tree: 1 root, then levels of growing width until `nodes` is reached.
-    let mut nodes: Vec<Node> = Vec::with_capacity(spec.nodes);
-    let kinds = ["org", "region", "team", "project"];
-    let root_id = new_id();
-    nodes.push(Node {
-        id: root_id.clone(),
-        environment_id: env.id.clone(),
-        parent_id: None,
-        name: "Root".into(),
-        kind: "org".into(),
-        id_path: format!("/{root_id}/"),
-        path: "Root".into(),
-        depth: 0,
-        created_at: env.created_at,
-        updated_at: env.created_at,
-    });
-    let widths = [1usize, 10, 200];
-    while nodes.len() < spec.nodes {
-        let n = nodes.len();
-        // Parent: nodes of the previous level, spread evenly.
-        let depth = if n <= widths[1] { 1 } else if n <= widths[1] + widths[2] { 2 } else { 3 };
-        let candidates: Vec<&Node> = nodes.iter().filter(|p| p.depth == depth - 1).collect();
-        let parent = candidates[n % candidates.len()].clone();
-        let id = new_id();
-        let name = format!("{} {n}", kinds[depth as usize]);
-        nodes.push(Node {
-            id_path: format!("{}{id}/", parent.id_path),
-            path: format!("{} / {name}", parent.path),
-            id,
-            environment_id: env.id.clone(),
-            parent_id: Some(parent.id.clone()),
-            name,
-            kind: kinds[depth as usize].into(),
-            depth,
-            created_at: env.created_at,
-            updated_at: env.created_at,
-        });
+/// The benchmarks' tenant (`demo::spec::bench`: account `bench`, application `app`,
+/// environment `production`) of the given size, written in batches of 50,000 assignments.
+pub async fn generate(store: &dyn Store, sizes: BenchSizes) -> Data {
+    let generated = demo::generate(&demo::spec::bench(sizes), Timestamp::now().as_millis(), "");
+    generated.insert(store, 50_000, |_, _| {}).await.expect("the dataset is written");
+    let batch = &generated.batch;
+    Data {
+        environment_id: batch.environments[0].id.clone(),
+        application_id: batch.applications[0].id.clone(),
+        identities: batch.identities.iter().map(|identity| identity.id.clone()).collect(),
+        nodes: batch.nodes.clone(),
+        permissions: batch.permissions.iter().map(|permission| permission.key.clone()).collect(),
+        roles: batch.roles.iter().filter(|role| !role.is_system).map(|role| role.id.clone()).collect(),
     }
-    head.nodes = nodes.clone();
-
-    let mut permission_keys = Vec::new();
-    for (name, actions) in RESOURCES {
-        let resource = Resource { id: new_id(), environment_id: env.id.clone(), name: name.into(), description: None, created_at: env.created_at };
-        for action in actions {
-            let key = format!("{name}.{action}");
-            head.permissions.push(Permission { id: new_id(), environment_id: env.id.clone(), resource_id: resource.id.clone(), action: (*action).into(), key: key.clone(), created_at: env.created_at });
-            permission_keys.push(key);
-        }
-        head.resources.push(resource);
-    }
-    /// Name, is it a system role, which permission keys it grants.
-    type RoleSpec<'a> = (&'a str, bool, &'a dyn Fn(&str) -> bool);
-    let role_specs: [RoleSpec; 4] = [
-        ("viewer", false, &|key| key.ends_with(".read")),
-        ("editor", false, &|key| !key.ends_with(".delete") && !key.ends_with(".refund")),
-        ("admin", false, &|_| true),
-        ("platform-admin", true, &|_| true),
-    ];
-    let mut role_ids = Vec::new();
-    for (name, is_system, grants) in role_specs {
-        let role = Role { id: new_id(), environment_id: env.id.clone(), name: name.into(), description: None, is_system, created_at: env.created_at, updated_at: env.created_at };
-        for permission in &head.permissions {
-            if grants(&permission.key) {
-                head.role_permissions.push(RolePermission { role_id: role.id.clone(), permission_id: permission.id.clone() });
-            }
-        }
-        if !is_system {
-            role_ids.push(role.id.clone());
-        }
-        head.roles.push(role);
-    }
-    store.insert_batch(&head).await.expect("tenant");
-
-    let mut identities = Vec::with_capacity(spec.identities);
-    for chunk_start in (0..spec.identities).step_by(20_000) {
-        let mut batch = InsertBatch::default();
-        for n in chunk_start..(chunk_start + 20_000).min(spec.identities) {
-            let email = format!("person{n}@bench.example");
-            let identity = Identity {
-                id: new_id(),
-                application_id: application.id.clone(),
-                first_name: format!("First{}", n % 997),
-                last_name: format!("Last{n}"),
-                name: format!("First{} Last{n}", n % 997),
-                email_normalized: email.clone(),
-                email,
-                avatar_url: None,
-                status: if n % 50 == 0 { "inactive" } else { "active" }.into(),
-                created_at: now - 300 * DAY,
-                updated_at: now - 300 * DAY,
-            };
-            identities.push(identity.id.clone());
-            batch.identities.push(identity);
-        }
-        store.insert_batch(&batch).await.expect("identities");
-    }
-
-    // Assignments: identity n gets ~assignments/identities rows at distinct (node, role) pairs.
-    let per_identity = spec.assignments.div_ceil(spec.identities.max(1));
-    let mut written = 0;
-    let mut batch = InsertBatch::default();
-    'outer: for (i, identity) in identities.iter().enumerate() {
-        let mut used = std::collections::HashSet::new();
-        for k in 0..per_identity {
-            if written == spec.assignments {
-                break 'outer;
-            }
-            let node = &nodes[(i * 31 + k * 97 + rng.gen_range(0..nodes.len())) % nodes.len()];
-            let role = &role_ids[(i + k) % role_ids.len()];
-            if !used.insert((node.id.as_str(), role.as_str())) {
-                continue;
-            }
-            let created_at = now - rng.gen_range(1..365) * DAY;
-            let (from, to) = match rng.gen_range(0..10) {
-                0 => (Some(now + rng.gen_range(1..60) * DAY), None),
-                1 => (Some(created_at), Some(now - rng.gen_range(1..30) * DAY)),
-                2 => (Some(created_at), Some(now + rng.gen_range(1..90) * DAY)),
-                _ => (None, None),
-            };
-            batch.assignments.push(Assignment {
-                id: new_id(),
-                environment_id: env.id.clone(),
-                identity_id: identity.clone(),
-                node_id: node.id.clone(),
-                role_id: role.clone(),
-                effective_from: from,
-                effective_to: to.filter(|t| from.is_none_or(|f| *t > f)),
-                created_at,
-                updated_at: created_at,
-            });
-            written += 1;
-            if batch.assignments.len() == 50_000 {
-                store.insert_batch(&std::mem::take(&mut batch)).await.expect("assignments");
-            }
-        }
-    }
-    store.insert_batch(&batch).await.expect("assignments");
-
-    Data { environment_id: env.id, application_id: application.id, identities, nodes, permissions: permission_keys, roles: role_ids }
 }
 
 /// A keep-alive HTTP/1.1 connection that reads `Content-Length` bodies (what axum sends for JSON).

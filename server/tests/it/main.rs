@@ -7,6 +7,7 @@ mod assignments;
 mod auth;
 mod cli;
 mod common;
+mod demo;
 mod directory;
 mod index;
 mod openapi;
