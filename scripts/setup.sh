@@ -182,7 +182,7 @@ setup_plan() {
     local have="none installed"; [ "$F_WASM_BINDGEN" != none ] && have="$F_WASM_BINDGEN installed"
     if [ "$F_DEFAULT_RUST" != none ] && ver_ge "$F_DEFAULT_RUST" "$WASM_BINDGEN_RUST_MIN"; then
       P_WASM_BINDGEN=default
-      echo "setup: install wasm-bindgen-cli $F_WASM_BINDGEN_WANT with $default_label ($have; about 4 minutes); it needs ≥ $WASM_BINDGEN_RUST_MIN"
+      echo "setup: install wasm-bindgen-cli $F_WASM_BINDGEN_WANT with $default_label ($have; about 8 minutes, beside the build); it needs ≥ $WASM_BINDGEN_RUST_MIN"
     elif [ $debian_ok = yes ] && ver_ge "$debian_version" "$WASM_BINDGEN_RUST_MIN"; then
       P_WASM_BINDGEN=debian
       if [ "$F_DEBIAN_RUST" = none ] && [ "$P_DEBIAN_APT" = no ]; then
@@ -190,7 +190,7 @@ setup_plan() {
         echo "setup: install Debian's $DEBIAN_RUST_PACKAGES (apt, about 2 minutes): Rust $debian_version"
       fi
       if [ "$F_DEBIAN_LINKED" != yes ]; then P_DEBIAN_LINK=yes; fi
-      echo "setup: install wasm-bindgen-cli $F_WASM_BINDGEN_WANT with $debian_label ($have; about 4 minutes); it needs ≥ $WASM_BINDGEN_RUST_MIN, and the default is $F_DEFAULT_RUST"
+      echo "setup: install wasm-bindgen-cli $F_WASM_BINDGEN_WANT with $debian_label ($have; about 8 minutes, beside the build); it needs ≥ $WASM_BINDGEN_RUST_MIN, and the default is $F_DEFAULT_RUST"
     else
       setup_fail "cannot install wasm-bindgen-cli $F_WASM_BINDGEN_WANT: it needs Rust ≥ $WASM_BINDGEN_RUST_MIN and no toolchain here is (run \`rustup update stable\`)"
       return 1
