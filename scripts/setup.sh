@@ -39,6 +39,9 @@ setup_fail() { printf 'setup: %s\n' "$*" >&2; return 1; }
 
 # ver_ge A B: A ≥ B as versions (1.96.0 ≥ 1.88).
 ver_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+# Whether a Debian package is installed. Not `dpkg -s`: that also succeeds for a package that was
+# removed but left its configuration behind (state `rc`), as `apt-get remove` does.
+pkg_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 # The x.y.z of a rustc or Debian version string ("rustc 1.95.0 (…)", "1.96.0+dfsg1-1~deb12u2").
 rust_version_of() { grep -oE '[0-9]+\.[0-9]+\.[0-9]+' <<<"$1" | head -n1; }
 
@@ -86,7 +89,7 @@ setup_facts() {
   # offers, looked up only when it may be needed (that may run apt-get update).
   F_DEBIAN_RUST=none
   local pkg all_debian=yes
-  for pkg in $DEBIAN_RUST_PACKAGES; do dpkg -s "$pkg" >/dev/null 2>&1 || all_debian=no; done
+  for pkg in $DEBIAN_RUST_PACKAGES; do pkg_installed "$pkg" || all_debian=no; done
   if [ $all_debian = yes ]; then
     F_DEBIAN_RUST="$(rust_version_of "$(dpkg-query -W -f='${Version}' rustc-web)")"
   fi
@@ -247,7 +250,7 @@ step() {
 
 apt_install() {
   local missing=() pkg
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  for pkg in "$@"; do pkg_installed "$pkg" || missing+=("$pkg"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   [ $apt_lists_fresh -eq 1 ] || apt_update

@@ -131,5 +131,12 @@ scenario="checker"; out="setup: install cargo-leptos 0.3.11 with rustup default 
 before=$failed; toolchains_new_enough 2>/dev/null >/dev/null
 if [ $failed -gt $before ]; then failed=$before; passed=$((passed + 1)); else bad "the checker let 1.95 build what needs 1.96"; fi
 
+# What apply takes as an installed package: not one that `apt-get remove` left as config files
+# (state rc), which `dpkg -s` still reports; the first proof from nothing tripped on that.
+scenario="pkg_installed"; out=""
+dpkg-query() { case "$*" in *chromium*) printf 'deinstall ok config-files' ;; *git*) printf 'install ok installed' ;; *) return 1 ;; esac; }
+if ! pkg_installed chromium && pkg_installed git && ! pkg_installed nothing-such; then ok; else bad "a removed (rc) or unknown package counted as installed"; fi
+unset -f dpkg-query
+
 echo "setup plan: $passed passed, $failed failed"
 [ $failed -eq 0 ]
