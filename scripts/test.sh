@@ -19,11 +19,14 @@ status=0
 say "Set-up decisions"
 bash scripts/tests/setup-plan.sh 2>&1 | tee "$logs/setup-plan.log" || status=1
 
+# One test at a time: with several at once in one process, a test that renders a page hung in
+# about one full run in three (never alone, never in a browser run); see the README's note on
+# known problems. Serial, the suite takes ~15 s on SQLite instead of ~11.
 say "Rust tests on SQLite"
-env -u TEST_DATABASE_URL cargo test --workspace --exclude frontend 2>&1 | tee "$logs/sqlite.log" || status=1
+env -u TEST_DATABASE_URL cargo test --workspace --exclude frontend -- --test-threads=1 2>&1 | tee "$logs/sqlite.log" || status=1
 
 say "Rust integration tests on PostgreSQL"
-bash scripts/with-postgres.sh cargo test -p server --test it 2>&1 | tee "$logs/postgres.log" || status=1
+bash scripts/with-postgres.sh cargo test -p server --test it -- --test-threads=1 2>&1 | tee "$logs/postgres.log" || status=1
 
 say "Release build"
 canopy_build || status=1
