@@ -149,7 +149,7 @@ mod tests {
                 id: "1".into(),
                 slug: "acme".into(),
                 name: "Acme".into(),
-                role: "owner".into(),
+                role: crate::dto::MembershipRole::Owner,
                 applications: vec![
                     ApplicationSummary { id: "2".into(), slug: "empty".into(), name: "Empty".into(), environments: vec![] },
                     ApplicationSummary {

@@ -231,7 +231,7 @@ struct Dataset {
 }
 
 /// The benchmarks' tenant (`demo::spec::bench`), written in batches of [`GENERATION_BATCH`].
-async fn generate(store: &dyn Store, args: &Args) -> BenchResult<Dataset> {
+async fn generate(store: &Store, args: &Args) -> BenchResult<Dataset> {
     let started = Instant::now();
     let now = Timestamp::now().as_millis();
     let sizes = BenchSizes { identities: args.identities, nodes: args.nodes, assignments: args.assignments };
@@ -256,7 +256,7 @@ async fn generate(store: &dyn Store, args: &Args) -> BenchResult<Dataset> {
         application: batch.applications[0].clone(),
         environment: batch.environments[0].clone(),
         identity_ids: batch.identities.iter().map(|identity| identity.id.clone()).collect(),
-        identity_active: batch.identities.iter().map(|identity| identity.status == "active").collect(),
+        identity_active: batch.identities.iter().map(|identity| identity.status.is_active()).collect(),
         node_ids: batch.nodes.iter().map(|node| node.id.clone()).collect(),
         roles: batch.roles.iter().filter(|role| !role.is_system).cloned().collect(),
         taken: environments.remove(0).taken,
@@ -438,7 +438,7 @@ impl Db {
 // HTTP: the real router on a real socket, and a keep-alive client
 // ---------------------------------------------------------------------------------------------
 
-async fn serve(store: Arc<dyn Store>) -> BenchResult<(SocketAddr, tokio::task::JoinHandle<()>, AppState)> {
+async fn serve(store: Arc<Store>) -> BenchResult<(SocketAddr, tokio::task::JoinHandle<()>, AppState)> {
     let leptos = leptos::config::LeptosOptions::builder().output_name("canopy").site_root("target/site").site_pkg_dir("pkg").build();
     let state = AppState::new(store, TokenKeys::new(b"bench-secret-bench-secret-bench-secret!"), ServerConfig::new(Mode::Development), leptos);
     let router = server::app_router(state.clone());
@@ -574,7 +574,7 @@ struct BulkRun {
 
 async fn bench_bulk(
     dataset: &mut Dataset,
-    store: &dyn Store,
+    store: &Store,
     db: &Db,
     client: &mut Client,
     args: &Args,

@@ -16,10 +16,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use app::dto::{AssignmentSort, AssignmentStatus, SortOrder};
+use app::dto::{AssignmentSort, AssignmentStatus, SortOrder, fold_case};
 
 use crate::{
-    domain::identity,
+    domain::node_path,
     store::{Assignment, AssignmentFilter, AssignmentView, IdentityPageSpec, PageSpec, Slice, Store, StoreResult},
 };
 
@@ -34,15 +34,15 @@ struct IdentityEntry {
     email: String,
     avatar_url: Option<String>,
     active: bool,
-    name_lower: String,
-    email_lower: String,
+    name_folded: String,
+    email_folded: String,
 }
 
 struct NodeEntry {
     id: String,
     name: String,
     path: String,
-    name_lower: String,
+    name_folded: String,
     /// The node and its ancestors.
     lineage: Vec<u32>,
 }
@@ -50,7 +50,7 @@ struct NodeEntry {
 struct RoleEntry {
     id: String,
     name: String,
-    name_lower: String,
+    name_folded: String,
     permissions: HashSet<u32>,
 }
 
@@ -148,7 +148,7 @@ const LOAD_CHUNK: i64 = 100_000;
 impl EnvIndex {
     /// Loads everything of the environment at the store's current generation; `None` when the
     /// data changed while loading or there is too much of it.
-    pub async fn load(store: &dyn Store, environment_id: &str, application_id: &str) -> StoreResult<Option<Self>> {
+    pub async fn load(store: &Store, environment_id: &str, application_id: &str) -> StoreResult<Option<Self>> {
         let generation = store.generation();
         let spec = IdentityPageSpec { page: PageSpec { limit: i64::MAX / 2, ..Default::default() }, ..Default::default() };
         let (identities, _) = store.identity_page(application_id, &spec).await?;
@@ -161,9 +161,9 @@ impl EnvIndex {
         let identities: Vec<IdentityEntry> = identities
             .into_iter()
             .map(|i| IdentityEntry {
-                name_lower: i.name.to_lowercase(),
-                email_lower: i.email.to_lowercase(),
-                active: identity::is_active(&i.status),
+                name_folded: fold_case(&i.name),
+                email_folded: i.email_normalized.clone(),
+                active: i.status.is_active(),
                 id: i.id,
                 first_name: i.first_name,
                 last_name: i.last_name,
@@ -177,8 +177,8 @@ impl EnvIndex {
         let nodes: Vec<NodeEntry> = nodes
             .into_iter()
             .map(|node| NodeEntry {
-                lineage: node.id_path.split('/').filter_map(|id| node_by_id.get(id).copied()).collect(),
-                name_lower: node.name.to_lowercase(),
+                lineage: node_path::lineage(&node.id_path).filter_map(|id| node_by_id.get(id).copied()).collect(),
+                name_folded: fold_case(&node.name),
                 id: node.id,
                 name: node.name,
                 path: node.path,
@@ -188,7 +188,7 @@ impl EnvIndex {
         let role_by_id: HashMap<String, u32> = roles.iter().enumerate().map(|(n, r)| (r.id.clone(), n as u32)).collect();
         let mut roles: Vec<RoleEntry> = roles
             .into_iter()
-            .map(|r| RoleEntry { name_lower: r.name.to_lowercase(), id: r.id, name: r.name, permissions: HashSet::new() })
+            .map(|r| RoleEntry { name_folded: fold_case(&r.name), id: r.id, name: r.name, permissions: HashSet::new() })
             .collect();
         for (role_id, key) in role_keys {
             if let (Some(role), Some(permission)) = (role_by_id.get(&role_id), permission_by_key.get(&key)) {
@@ -252,8 +252,8 @@ impl EnvIndex {
             }
             ranks
         };
-        let identity_rank = rank(identities.iter().map(|i| (i.name_lower.as_str(), i.name.as_str())).collect());
-        let role_rank = rank(roles.iter().map(|r| (r.name_lower.as_str(), r.name.as_str())).collect());
+        let identity_rank = rank(identities.iter().map(|i| (i.name_folded.as_str(), i.name.as_str())).collect());
+        let role_rank = rank(roles.iter().map(|r| (r.name_folded.as_str(), r.name.as_str())).collect());
         let packed = |order: &[u32]| -> Vec<Packed> {
             order
                 .iter()
@@ -330,11 +330,11 @@ impl EnvIndex {
             set
         });
         // A search matches identities, roles or nodes; decide each once, not once per row.
-        let search = filter.search.as_deref().map(str::to_lowercase);
+        let search = filter.search.as_deref().map(fold_case);
         let matches_search = search.as_ref().map(|q| {
-            let identities: Vec<bool> = self.identities.iter().map(|i| i.name_lower.contains(q.as_str()) || i.email_lower.contains(q.as_str())).collect();
-            let roles: Vec<bool> = self.roles.iter().map(|r| r.name_lower.contains(q.as_str())).collect();
-            let nodes: Vec<bool> = self.nodes.iter().map(|n| n.name_lower.contains(q.as_str())).collect();
+            let identities: Vec<bool> = self.identities.iter().map(|i| i.name_folded.contains(q.as_str()) || i.email_folded.contains(q.as_str())).collect();
+            let roles: Vec<bool> = self.roles.iter().map(|r| r.name_folded.contains(q.as_str())).collect();
+            let nodes: Vec<bool> = self.nodes.iter().map(|n| n.name_folded.contains(q.as_str())).collect();
             (identities, roles, nodes)
         });
         let now = filter.now_ms;
@@ -425,7 +425,7 @@ impl EnvIndex {
 
 /// The indexes of every environment, with at most one rebuild in flight per environment.
 pub struct Indexes {
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     enabled: bool,
     slots: Mutex<HashMap<String, Slot>>,
 }
@@ -437,7 +437,7 @@ struct Slot {
 }
 
 impl Indexes {
-    pub fn new(store: Arc<dyn Store>, enabled: bool) -> Self {
+    pub fn new(store: Arc<Store>, enabled: bool) -> Self {
         Self { store, enabled, slots: Mutex::new(HashMap::new()) }
     }
 

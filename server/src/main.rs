@@ -117,14 +117,14 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 /// Connects and migrates; every failure is one line naming the cause.
-async fn open_store(url: &str) -> Result<Arc<dyn Store>, String> {
+async fn open_store(url: &str) -> Result<Arc<Store>, String> {
     let shown = redact(url);
     let store = store::connect(url).await.map_err(|err| format!("cannot open the database {shown}: {err}"))?;
     store.migrate().await.map_err(|err| format!("cannot migrate the database {shown}: {err}"))?;
     Ok(store)
 }
 
-async fn serve(common: CommonArgs, args: ServeArgs, store: Arc<dyn Store>) -> Result<(), String> {
+async fn serve(common: CommonArgs, args: ServeArgs, store: Arc<Store>) -> Result<(), String> {
     let started = Instant::now();
     if args.demo {
         let outcome = install::service::seed_demo(store.as_ref()).await.map_err(|err| format!("seeding failed: {err}"))?;

@@ -14,7 +14,7 @@ use crate::{
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub tokens: Arc<TokenKeys>,
     pub config: Arc<ServerConfig>,
     pub leptos: LeptosOptions,
@@ -25,7 +25,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
+    pub fn new(store: Arc<Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
         let index = Arc::new(Indexes::new(store.clone(), config.index_enabled));
         Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index, principals: Arc::default() }
     }

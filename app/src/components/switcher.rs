@@ -80,7 +80,7 @@ pub fn Switcher(
             .map(|candidate| {
                 let target = target_in_account(candidate, &current).map(|s| s.page_path(&section));
                 let selected = candidate.slug == current.account;
-                let (name, role) = (candidate.name.clone(), candidate.role.clone());
+                let (name, role) = (candidate.name.clone(), candidate.role.as_str());
                 view! {
                     <MenuItem href=target selected>
                         <span class="truncate">{name}</span>

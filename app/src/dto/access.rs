@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{FieldErrors, PageQuery, PageRequest, Timestamp, Validate};
+use super::{ActorType, FieldErrors, PageQuery, PageRequest, Timestamp, Validate};
 
 /// Most checks one batch may carry.
 pub const MAX_BATCH_CHECKS: usize = 1_000;
@@ -185,8 +185,7 @@ pub struct CreatedApiKey {
 pub struct AuditEventResponse {
     pub id: String,
     pub environment_id: Option<String>,
-    /// `admin`, `api_key`, `identity` or `system`.
-    pub actor_type: String,
+    pub actor_type: ActorType,
     pub actor_id: Option<String>,
     pub action: String,
     pub target_type: String,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{EmailAddress, FieldErrors, Timestamp, Validate};
+use super::{EmailAddress, FieldErrors, MembershipRole, Timestamp, Validate};
 
 pub const PASSWORD_MIN_LEN: usize = 8;
 pub const PASSWORD_MAX_LEN: usize = 256;
@@ -71,8 +71,8 @@ pub struct AccountSummary {
     pub id: String,
     pub slug: String,
     pub name: String,
-    /// The admin's role in this account: `owner` or `admin`.
-    pub role: String,
+    /// The admin's role in this account.
+    pub role: MembershipRole,
     pub applications: Vec<ApplicationSummary>,
 }
 

@@ -374,22 +374,7 @@ pub struct SetupResourcePermissionsResponse {
 // Identities
 // ------------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum IdentityStatus {
-    Active,
-    Inactive,
-}
-
-impl IdentityStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            IdentityStatus::Active => "active",
-            IdentityStatus::Inactive => "inactive",
-        }
-    }
-}
+use super::stored::IdentityStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

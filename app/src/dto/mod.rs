@@ -11,6 +11,7 @@ pub mod directory;
 pub mod environment;
 pub mod error;
 pub mod pagination;
+pub mod stored;
 pub mod timestamp;
 pub mod validation;
 
@@ -21,5 +22,6 @@ pub use directory::*;
 pub use environment::*;
 pub use error::*;
 pub use pagination::*;
+pub use stored::{ActorType, IdentityStatus, MembershipRole, UnknownWord};
 pub use timestamp::Timestamp;
 pub use validation::*;

@@ -75,8 +75,17 @@ impl EmailAddress {
 
     /// The form used for uniqueness and look-ups.
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        fold_case(&self.0)
     }
+}
+
+/// The one case folding of Canopy: what searches, case-insensitive sorts and email uniqueness
+/// compare. Unicode lowercasing, one character at a time (so `Σ` is always `σ`, and the fold of
+/// a joined path is the join of the folded names). The server stores it beside each searchable
+/// column at write time, so SQLite (whose `LOWER()` folds ASCII only), PostgreSQL (whose
+/// `LOWER()` follows the database's locale) and the in-memory index all compare the same text.
+pub fn fold_case(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// A URL-safe slug: lowercase letters, digits and single dashes, 1–63 characters.
@@ -93,6 +102,16 @@ pub fn check_slug(slug: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fold_case_lowercases_unicode_one_character_at_a_time() {
+        assert_eq!(fold_case("Émile ZOLA"), "émile zola");
+        assert_eq!(fold_case("ÅSA Øster"), "åsa øster");
+        // Context-free: a final capital sigma folds like any other, so folding a joined path
+        // equals joining the folded names.
+        assert_eq!(fold_case("ΟΔΟΣ"), "οδοσ");
+        assert_eq!(fold_case("Acme / ΟΔΟΣ / Team"), format!("{} / {} / {}", fold_case("Acme"), fold_case("ΟΔΟΣ"), fold_case("Team")));
+    }
 
     #[test]
     fn email_parse_accepts_ordinary_addresses_and_trims() {

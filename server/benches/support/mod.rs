@@ -20,7 +20,7 @@ use tokio::{
 
 /// A database for the run: SQLite in a temporary directory, or a fresh database on the
 /// PostgreSQL server named by `TEST_DATABASE_URL`. The returned guard removes the SQLite file.
-pub async fn open_store() -> (Arc<dyn Store>, &'static str, Option<tempfile::TempDir>) {
+pub async fn open_store() -> (Arc<Store>, &'static str, Option<tempfile::TempDir>) {
     match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(server_url) => {
             use sqlx::Connection;
@@ -70,7 +70,7 @@ impl Data {
 
 /// The benchmarks' tenant (`demo::spec::bench`: account `bench`, application `app`,
 /// environment `production`) of the given size, written in batches of 50,000 assignments.
-pub async fn generate(store: &dyn Store, sizes: BenchSizes) -> Data {
+pub async fn generate(store: &Store, sizes: BenchSizes) -> Data {
     let generated = demo::generate(&demo::spec::bench(sizes), Timestamp::now().as_millis(), "");
     generated.insert(store, 50_000, |_, _| {}).await.expect("the dataset is written");
     let batch = &generated.batch;
@@ -150,7 +150,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// An admin of the `bench` account, signed in.
-pub async fn admin_token(client: &mut Client, store: &dyn Store) -> String {
+pub async fn admin_token(client: &mut Client, store: &Store) -> String {
     server::features::install::service::create_admin(store, "bench@bench.example", "bench-password", "bench").await.expect("admin");
     let (status, body) = client.post("/portal/v1/auth/login", &[], r#"{"email":"bench@bench.example","password":"bench-password"}"#).await;
     assert_eq!(status, 200);

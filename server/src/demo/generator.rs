@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use app::dto::AssignmentStatus;
+use app::dto::{ActorType, AssignmentStatus, IdentityStatus, MembershipRole};
 use serde_json::json;
 
 use super::rng::SplitMix64;
@@ -14,6 +14,7 @@ use super::spec::{
     DEPTH_WEIGHTS, DatasetSpec, EnvSpec, FIRST_NAMES, IdStyle, LAST_NAMES, NODE_KINDS, RESOURCES, ROLE_WEIGHTS, ROLES,
     TenantSpec,
 };
+use crate::domain::node_path;
 use crate::store::{
     Account, Admin, Application, Assignment, AuditEvent, Environment, Identity, InsertBatch, Membership, Node,
     Permission, Resource, Role, RolePermission, Store, StoreResult,
@@ -117,7 +118,7 @@ impl Generated {
     /// the number written so far and the batch.
     pub async fn insert(
         &self,
-        store: &dyn Store,
+        store: &Store,
         per_batch: usize,
         mut progress: impl FnMut(usize, &InsertBatch),
     ) -> StoreResult<()> {
@@ -225,7 +226,7 @@ impl Generator {
         let membership = admin.as_ref().map(|admin| Membership {
             account_id: account.id.clone(),
             admin_id: admin.id.clone(),
-            role: "owner".to_owned(),
+            role: MembershipRole::Owner,
             created_at: account_created,
         });
         let application = Application {
@@ -274,7 +275,7 @@ impl Generator {
             id: self.id(now),
             account_id: account.id.clone(),
             environment_id: None,
-            actor_type: "system".to_owned(),
+            actor_type: ActorType::System,
             actor_id: None,
             action: "demo.seed".to_owned(),
             target_type: "account".to_owned(),
@@ -327,7 +328,7 @@ impl Generator {
                 email_normalized: email.to_lowercase(),
                 email,
                 avatar_url: None,
-                status: if is_inactive { "inactive" } else { "active" }.to_owned(),
+                status: if is_inactive { IdentityStatus::Inactive } else { IdentityStatus::Active },
                 created_at,
                 updated_at,
             });
@@ -418,10 +419,9 @@ impl Generator {
         let id = self.id(created_at);
         *clock += MINUTE;
         let updated_at = if self.rng.percent(20) { self.rng.between(created_at, self.now - DAY) } else { created_at };
-        let (id_path, path, depth) = match parent {
-            Some(parent) => (format!("{}{id}/", parent.id_path), format!("{} / {name}", parent.path), parent.depth + 1),
-            None => (format!("/{id}/"), name.to_owned(), 0),
-        };
+        let id_path = node_path::child(parent.map(|p| p.id_path.as_str()), &id);
+        let path = node_path::child_path(parent.map(|p| p.path.as_str()), name);
+        let depth = parent.map_or(0, |p| p.depth + 1);
         Node {
             id,
             environment_id: environment_id.to_owned(),

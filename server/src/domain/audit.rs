@@ -1,5 +1,6 @@
 //! Audit events: who did what to which object, with before/after, in the write's transaction.
 
+use app::dto::ActorType;
 use serde_json::Value;
 
 use crate::{
@@ -18,12 +19,12 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn parts(&self) -> (&'static str, Option<String>) {
+    pub fn parts(&self) -> (ActorType, Option<&str>) {
         match self {
-            Actor::Admin(id) => ("admin", Some(id.clone())),
-            Actor::ApiKey(id) => ("api_key", Some(id.clone())),
-            Actor::Identity(id) => ("identity", Some(id.clone())),
-            Actor::System => ("system", None),
+            Actor::Admin(id) => (ActorType::Admin, Some(id)),
+            Actor::ApiKey(id) => (ActorType::ApiKey, Some(id)),
+            Actor::Identity(id) => (ActorType::Identity, Some(id)),
+            Actor::System => (ActorType::System, None),
         }
     }
 }
@@ -58,8 +59,8 @@ impl AuditContext {
             id: new_id(),
             account_id: change.account_id.to_owned(),
             environment_id: change.environment_id.map(str::to_owned),
-            actor_type: actor_type.to_owned(),
-            actor_id,
+            actor_type,
+            actor_id: actor_id.map(str::to_owned),
             action: change.action.to_owned(),
             target_type: change.target_type.to_owned(),
             target_id: change.target_id.map(str::to_owned),

@@ -1,11 +1,10 @@
 //! Rules that do no I/O: who a write is by (audit), where a caller stands (tenancy), the node
-//! tree's id paths, identity status, which roles may be used, API key formats, and time.
+//! tree's id paths, which roles may be used, API key formats, and time.
 //! Every feature calls these instead of restating them; the rules the browser shares live in
 //! the `app` crate (`app::dto`), e.g. [`app::dto::AssignmentStatus::at`].
 
 pub mod api_key;
 pub mod audit;
-pub mod identity;
 pub mod node_path;
 pub mod role;
 pub mod tenancy;

@@ -1,13 +1,15 @@
 //! One folder per feature, so that changing one behaviour means opening one folder: its
 //! `routes.rs` (thin handlers: extractors, one service call, the response's shape), its
-//! `service.rs` (the rules, the reads and every write, with their audit events) and its
-//! `docs.rs` (its operations in the OpenAPI document).
+//! `service.rs` (the rules, the reads and every write, with their audit events), its
+//! `docs.rs` (its operations in the OpenAPI document) and its `store.rs` (what it reads and writes
+//! in the database: an `impl Store` block over the statements of `store/sql/`).
 
 pub mod api_keys {
     //! Management API keys: list, create, revoke, and the exchange for a token.
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }
 pub mod assignments {
     //! Role assignments: lists, single and bulk writes (idempotent), summaries.
@@ -15,24 +17,28 @@ pub mod assignments {
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }
 pub mod audit {
     //! The audit log, as admins read it.
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }
 pub mod checks {
     //! Permission checks, effective permissions, identity tokens and `/api/v1/me/*`.
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }
 pub mod environments {
     //! An application's environments.
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }
 pub mod health {
     //! Liveness and readiness.
@@ -45,6 +51,7 @@ pub mod identities {
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }
 pub mod install {
     //! The command line's first data: the first admin, the demo data.
@@ -55,6 +62,7 @@ pub mod nodes {
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }
 pub mod reference {
     //! The OpenAPI document and the browsable reference over it.
@@ -67,10 +75,12 @@ pub mod roles {
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }
 pub mod sessions {
     //! Admin sign-in, refresh, sign-out and `/me`.
     pub mod docs;
     pub mod routes;
     pub mod service;
+    mod store;
 }

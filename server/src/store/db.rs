@@ -20,7 +20,7 @@ use sqlx::{
     query_builder::Separated,
 };
 
-use super::{Backend, StoreError, StoreResult, postgres, sqlite};
+use super::{Backend, StoreError, StoreResult, Unique, postgres, sqlite};
 
 /// Multi-row inserts are chunked so one statement stays under SQLite's 32,766 bind parameters
 /// (PostgreSQL allows 65,535).
@@ -30,7 +30,7 @@ pub const MAX_BINDS_PER_STATEMENT: usize = 30_000;
 pub(super) const IDS_PER_STATEMENT: usize = 5_000;
 
 /// The connection pool, of the backend `DATABASE_URL` named.
-pub(super) enum Db {
+pub(crate) enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -147,16 +147,18 @@ impl Tx {
 
 pub(super) fn map_db_error(err: sqlx::Error) -> StoreError {
     use sqlx::error::ErrorKind;
-    match err.as_database_error().map(|db| db.kind()) {
-        Some(ErrorKind::UniqueViolation) => StoreError::Conflict,
-        Some(ErrorKind::ForeignKeyViolation | ErrorKind::CheckViolation | ErrorKind::NotNullViolation) => StoreError::Constraint,
+    let Some(db) = err.as_database_error() else { return StoreError::Database(err) };
+    match db.kind() {
+        // PostgreSQL names the constraint; SQLite lists its columns in the message.
+        ErrorKind::UniqueViolation => StoreError::Conflict(db.constraint().map_or_else(|| Unique::described(db.message()), Unique::named)),
+        ErrorKind::ForeignKeyViolation | ErrorKind::CheckViolation | ErrorKind::NotNullViolation => StoreError::Constraint,
         _ => StoreError::Database(err),
     }
 }
 
 /// `LIKE` pattern for a case-insensitive substring match (`\` escapes the wildcards).
 pub(super) fn like_pattern(term: &str) -> String {
-    let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = app::dto::fold_case(term).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -258,7 +260,7 @@ where
 
 /// Bumps the write generation now and again when dropped, i.e. after the write has committed
 /// or failed: a derivation that overlaps the write in any way sees a change.
-pub(super) struct Bump<'a>(&'a std::sync::atomic::AtomicU64);
+pub(crate) struct Bump<'a>(&'a std::sync::atomic::AtomicU64);
 
 impl<'a> Bump<'a> {
     pub(super) fn start(generation: &'a std::sync::atomic::AtomicU64) -> Self {

@@ -5,7 +5,7 @@
 //! otherwise than the field renames it with `AS` (or, for the audit JSON columns, the field says
 //! which column it reads).
 
-use app::dto::{AssignmentSort, AssignmentStatus, IdentityAssignmentSort, IdentitySort, IdentityStatus, SortOrder};
+use app::dto::{ActorType, AssignmentSort, AssignmentStatus, IdentityAssignmentSort, IdentitySort, IdentityStatus, MembershipRole, SortOrder};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Account {
@@ -31,8 +31,7 @@ pub struct Admin {
 pub struct Membership {
     pub account_id: String,
     pub admin_id: String,
-    /// `owner` or `admin`.
-    pub role: String,
+    pub role: MembershipRole,
     pub created_at: i64,
 }
 
@@ -92,8 +91,7 @@ pub struct Identity {
     pub email: String,
     pub email_normalized: String,
     pub avatar_url: Option<String>,
-    /// `active` or `inactive`.
-    pub status: String,
+    pub status: IdentityStatus,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -167,8 +165,7 @@ pub struct AuditEvent {
     pub id: String,
     pub account_id: String,
     pub environment_id: Option<String>,
-    /// `admin`, `api_key`, `identity` or `system`.
-    pub actor_type: String,
+    pub actor_type: ActorType,
     pub actor_id: Option<String>,
     /// Dotted verb: `assignment.create`, `admin.login`, `demo.seed`, ...
     pub action: String,

@@ -7,7 +7,11 @@ use app::dto::{ApiErrorBody, BulkItemResult, BulkMode, BulkQuery, BulkResponse, 
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::{domain::role::SystemRoleRefused, web::error::AppError};
+use crate::{
+    domain::role::SystemRoleRefused,
+    store::Unique,
+    web::error::{AppError, taken},
+};
 
 /// Options every bulk endpoint takes.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +70,12 @@ impl ItemError {
         let mut error = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Some fields are invalid.");
         error.body.details = errors.0.into_iter().map(|(field, message)| (field, Value::String(message))).collect();
         error
+    }
+
+    /// 409: a unique constraint's value is already stored (the code and sentence of [`taken`]).
+    pub fn taken(unique: &Unique) -> Self {
+        let (code, message) = taken(unique);
+        Self::new(StatusCode::CONFLICT, code, message)
     }
 
     pub fn duplicate(first_index: usize) -> Self {

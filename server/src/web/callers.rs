@@ -148,7 +148,7 @@ impl ApplicationCaller for ManagementApplicationCaller {
 /// The one tenancy rule: the account must exist and the admin be a member, then the
 /// application must be the account's; each miss is a 404 naming what was not found.
 async fn application_for_admin(
-    store: &dyn Store,
+    store: &Store,
     admin: &AdminAuth,
     account_slug: &str,
     application_slug: &str,

@@ -1,8 +1,9 @@
 //! One error type for every handler, rendered as the contract's `{ code, message, details }`.
 //!
 //! The cause of a 500 is logged with the request's span and never sent: clients get a safe
-//! sentence. Constraint violations from storage arrive as [`StoreError::Conflict`] /
-//! [`StoreError::Constraint`] and become 409 / 422 here, in one place.
+//! sentence. Constraint violations from storage arrive as [`StoreError::Conflict`] (naming the
+//! unique constraint) / [`StoreError::Constraint`] and become 409 (see [`taken`]) / 422 here, in
+//! one place.
 
 use app::dto::{ApiErrorBody, FieldErrors};
 use axum::{
@@ -12,7 +13,7 @@ use axum::{
 };
 use serde_json::{Map, Value};
 
-use crate::store::StoreError;
+use crate::store::{StoreError, Unique};
 
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -134,14 +135,35 @@ impl From<FieldErrors> for AppError {
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict => {
-                AppError::Conflict { code: "conflict", message: "This conflicts with existing data.".into() }
+            StoreError::Conflict(unique) => {
+                let (code, message) = taken(&unique);
+                AppError::Conflict { code, message: message.into() }
             }
             StoreError::Constraint => {
                 AppError::invalid_field("body", "The request refers to something that does not exist.")
             }
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+/// The API's 409 code and sentence for each unique constraint: the one place a taken slug,
+/// email or name is put into words, for single writes and bulk items alike.
+pub fn taken(unique: &Unique) -> (&'static str, &'static str) {
+    match unique {
+        Unique::AccountSlug => ("slug_taken", "Another account already has this slug."),
+        Unique::AdminEmail => ("email_taken", "Another admin already has this email."),
+        Unique::ApplicationSlug => ("slug_taken", "Another application of this account already has this slug."),
+        Unique::EnvironmentSlug => ("slug_taken", "Another environment of this application has this slug."),
+        Unique::IdentityEmail => ("email_taken", "Another identity of this application already has this email."),
+        Unique::ResourceName => ("name_taken", "Another resource in this environment already has this name."),
+        Unique::PermissionKey => ("name_taken", "Another permission in this environment already has this key."),
+        Unique::RoleName => ("name_taken", "Another role in this environment already has this name."),
+        Unique::AssignmentTriple => ("assignment_exists", "This identity already has this role at this node."),
+        Unique::IdempotencyKey => {
+            ("idempotency_in_progress", "Another request with this Idempotency-Key is being processed; retry it shortly.")
+        }
+        Unique::ApiKeyPrefix | Unique::Other(_) => ("conflict", "This conflicts with existing data."),
     }
 }
 

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     domain::audit::Actor,
     ids::new_id,
-    store::{IDEMPOTENCY_TTL_MS, IdempotencyRecord, Store},
+    store::{IDEMPOTENCY_TTL_MS, IdempotencyRecord, Store, StoreError},
     web::{
         error::{AppError, AppResult},
         openapi::Op,
@@ -69,12 +69,8 @@ impl Idempotency {
         query: &impl serde::Serialize,
         body: &impl serde::Serialize,
     ) -> AppResult<Self> {
-        let (actor_type, actor_id) = match actor {
-            Actor::Admin(id) => ("admin", id.as_str()),
-            Actor::ApiKey(id) => ("api_key", id.as_str()),
-            Actor::Identity(id) => ("identity", id.as_str()),
-            Actor::System => ("system", ""),
-        };
+        let (actor_type, actor_id) = actor.parts();
+        let actor_id = actor_id.unwrap_or_default();
         let mut hasher = Sha256::new();
         hasher.update(endpoint.rsplit('.').next().unwrap_or(endpoint).as_bytes());
         hasher.update(serde_json::to_vec(query).map_err(AppError::internal)?);
@@ -88,13 +84,38 @@ impl Idempotency {
 
     /// The first answer to a request under this key within 24 hours, to send again instead of
     /// writing (or the 422 when that request was another one); `None` when there is none.
-    pub async fn earlier_reply(&self, store: &dyn Store) -> AppResult<Option<Reply>> {
+    pub async fn earlier_reply(&self, store: &Store) -> AppResult<Option<Reply>> {
         let Some(key) = &self.key else { return Ok(None) };
         let since = Timestamp::now().as_millis() - IDEMPOTENCY_TTL_MS;
         match store.idempotency_record(&self.namespace, key, since).await? {
             Some(record) => self.replay(record).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// What to answer when this request's write was refused by a unique constraint: when another
+    /// request with the same key won the race (it committed first, which is why this write
+    /// collided, so its record is visible now), that request's answer, as a replay; otherwise
+    /// the refusal. Two identical keyed requests that arrive together thus write once and
+    /// answer alike, on either database.
+    pub async fn settle(&self, store: &Store, refused: StoreError) -> AppResult<Reply> {
+        if matches!(refused, StoreError::Conflict(_)) {
+            if let Some(reply) = self.earlier_reply(store).await? {
+                return Ok(reply);
+            }
+        }
+        Err(refused.into())
+    }
+
+    /// The answer of a request that wrote nothing (a dry run, an atomic batch with a failure, a
+    /// batch of failures): when a request with the same key committed while this one was
+    /// planning, so that this one's items collided with its writes, that request's answer as a
+    /// replay; otherwise this one's.
+    pub async fn unwritten(&self, store: &Store, status: StatusCode, body: String) -> AppResult<Reply> {
+        if let Some(reply) = self.earlier_reply(store).await? {
+            return Ok(reply);
+        }
+        Ok(Reply { status, body, replayed: false })
     }
 
     /// The stored answer to replay for `record`, or the 422 for a key reused with another request.

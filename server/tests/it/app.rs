@@ -23,7 +23,7 @@ pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
 pub struct TestApp {
     pub router: Router,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub state: AppState,
 }
 
@@ -46,7 +46,7 @@ impl TestApp {
     }
 
     /// A server over a store the test opened itself (a database it inspects afterwards).
-    pub fn over(store: Arc<dyn Store>) -> Self {
+    pub fn over(store: Arc<Store>) -> Self {
         let leptos = leptos::config::LeptosOptions::builder()
             .output_name("canopy")
             .site_root("target/site")

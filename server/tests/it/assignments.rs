@@ -36,7 +36,7 @@ impl Demo {
         Self { token, env_id: env.id, application_id: application.id, roles, nodes, app }
     }
 
-    fn store(&self) -> &dyn Store {
+    fn store(&self) -> &Store {
         self.app.store.as_ref()
     }
 
@@ -64,7 +64,7 @@ impl Demo {
                     email_normalized: email.clone(),
                     email,
                     avatar_url: None,
-                    status: status.into(),
+                    status: status.parse().expect("a status"),
                     created_at: now,
                     updated_at: now,
                 }
@@ -445,7 +445,7 @@ async fn create_get_and_delete_an_assignment_with_audit_events() {
 
     let events = demo.store().recent_audit_events(&demo.store().account_by_slug("acme").await.unwrap().unwrap().id, 5).await.unwrap();
     let create_event = events.iter().find(|e| e.action == "assignment.create" && e.target_id.as_deref() == Some(id)).expect("audited");
-    assert_eq!(create_event.actor_type, "admin");
+    assert_eq!(create_event.actor_type, app::dto::ActorType::Admin);
     assert_eq!(create_event.after.as_ref().unwrap()["role_id"], editor.id.as_str());
     assert!(create_event.request_id.is_some(), "the request id is recorded");
 
@@ -781,6 +781,46 @@ async fn idempotency_key_replays_the_first_response_and_refuses_another_body() {
     assert_eq!(empty_key.status, StatusCode::BAD_REQUEST);
 }
 
+/// Two identical keyed requests that arrive together (issue 16, idempotency under races): one
+/// writes; the other's write collides with it and answers with its stored response, as a replay,
+/// never a second write, a 409 per item or a 422. Interleaved on one runtime, both read "no
+/// earlier answer" before either writes.
+#[tokio::test]
+async fn identical_keyed_bulk_requests_racing_write_once_and_answer_alike() {
+    let demo = Demo::new().await;
+    let auth = format!("Bearer {}", demo.token);
+    let assign_path = format!("{PROD}/assignments/bulk-create");
+    let identities_path = "/portal/v1/accounts/acme/applications/billing/identities/bulk-create".to_owned();
+    for round in 0..10 {
+        let key = format!("race-{round}");
+        let headers = [("authorization", auth.as_str()), ("content-type", "application/json"), ("idempotency-key", key.as_str())];
+        let people = demo.fresh_identities(25, "active").await;
+        let (body, path) = if round % 2 == 0 {
+            (json!({ "assignments": items(&people, &demo.node(1).id, &demo.role("viewer").id) }), &assign_path)
+        } else {
+            let identities: Vec<Value> =
+                (0..25).map(|n| json!({ "email": format!("racer-{round}-{n}@acme.example"), "first_name": "Race", "last_name": format!("{n}") })).collect();
+            (json!({ "identities": identities }), &identities_path)
+        };
+        let before = demo.store().counts().await.unwrap();
+        let (a, b) = tokio::join!(
+            demo.app.request_with(Method::POST, path, &headers, Some(body.clone())),
+            demo.app.request_with(Method::POST, path, &headers, Some(body.clone())),
+        );
+        assert_eq!((a.status, b.status), (a.status, a.status), "round {round}: {} / {}", a.body, b.body);
+        assert!(a.status.is_success(), "round {round}: {}", a.body);
+        assert_eq!(a.body, b.body, "round {round}: the same answer, the same ids");
+        let replays = [&a, &b].iter().filter(|r| r.headers.get("idempotent-replayed").is_some_and(|v| v == "true")).count();
+        assert_eq!(replays, 1, "round {round}: one fresh answer, one replay");
+        let after = demo.store().counts().await.unwrap();
+        if round % 2 == 0 {
+            assert_eq!(after.assignments - before.assignments, 25, "round {round}: written once");
+        } else {
+            assert_eq!(after.identities - before.identities, 25, "round {round}: written once");
+        }
+    }
+}
+
 #[tokio::test]
 async fn bulk_size_limits_413_beyond_ten_thousand_and_422_for_none() {
     let demo = Demo::new().await;
@@ -940,7 +980,7 @@ async fn management_clients_use_the_same_endpoints_with_an_api_key_or_exchanged_
     let id = created.body["results"][0]["data"]["id"].as_str().unwrap().to_owned();
     let events = demo.store().recent_audit_events(&demo.store().account_by_slug("acme").await.unwrap().unwrap().id, 3).await.unwrap();
     let event = events.iter().find(|e| e.target_id.as_deref() == Some(id.as_str())).unwrap();
-    assert_eq!(event.actor_type, "api_key");
+    assert_eq!(event.actor_type, app::dto::ActorType::ApiKey);
 
     // Token exchange; the token works as a Bearer on the management API.
     let token = demo.app.request_with(Method::POST, "/api/v1/auth/token", &[("x-api-key", &key)], None).await;

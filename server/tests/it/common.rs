@@ -17,7 +17,12 @@ pub fn backend_name() -> &'static str {
     if postgres_server_url().is_some() { "postgres" } else { "sqlite" }
 }
 
-pub async fn test_store() -> Arc<dyn Store> {
+pub async fn test_store() -> Arc<Store> {
+    test_store_and_url().await.0
+}
+
+/// A fresh store and its URL, for a test that also talks to the database directly.
+pub async fn test_store_and_url() -> (Arc<Store>, String) {
     let url = match postgres_server_url() {
         Some(server_url) => {
             let (url, name) = fresh_postgres_database(&server_url).await;
@@ -33,7 +38,17 @@ pub async fn test_store() -> Arc<dyn Store> {
     };
     let store = store::connect(&url).await.expect("test database opens");
     store.migrate().await.expect("migrations apply");
-    store
+    (store, url)
+}
+
+/// Runs one statement on the database at `url` behind the store's back.
+pub async fn execute_raw(url: &str, statement: &str) -> Result<(), sqlx::Error> {
+    let statement = || sqlx::AssertSqlSafe(statement.to_owned());
+    if url.starts_with("sqlite:") {
+        sqlx::query(statement()).execute(&mut sqlx::SqliteConnection::connect(url).await?).await.map(drop)
+    } else {
+        sqlx::query(statement()).execute(&mut sqlx::PgConnection::connect(url).await?).await.map(drop)
+    }
 }
 
 /// Creates an empty database on the server and returns its URL and name.

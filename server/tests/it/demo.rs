@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use app::dto::Timestamp;
+use app::dto::{IdentityStatus, Timestamp};
 use server::{
     demo::{
         BENCH_ACCOUNT, BENCH_APPLICATION, BENCH_ENVIRONMENT, BenchSizes, DEMO_ADMIN_EMAIL, DEMO_ADMIN_NAME, DEMO_ROLES,
@@ -211,9 +211,8 @@ fn counts_fall_in_the_stated_ranges() {
     assert_eq!(count_identities(billing), 300);
     assert_eq!(count_identities(portal), 20);
     let inactive =
-        batch.identities.iter().filter(|i| i.application_id == billing.id && i.status == "inactive").count();
+        batch.identities.iter().filter(|i| i.application_id == billing.id && i.status == IdentityStatus::Inactive).count();
     assert_eq!(inactive, 15);
-    assert!(batch.identities.iter().all(|i| i.status == "active" || i.status == "inactive"));
 
     let assignments_in = |slug, env_slug| {
         let env = environment(&batch, slug, env_slug);
@@ -500,7 +499,7 @@ fn each_account_gets_one_seed_audit_event_summarising_its_counts() {
         assert_eq!(events.len(), 1);
         let event = events[0];
         assert_eq!(event.action, "demo.seed");
-        assert_eq!(event.actor_type, "system");
+        assert_eq!(event.actor_type, app::dto::ActorType::System);
         assert_eq!(event.actor_id, None);
         assert_eq!(event.target_type, "account");
         assert_eq!(event.target_id.as_deref(), Some(account.id.as_str()));
@@ -532,7 +531,7 @@ fn a_bench_dataset_has_the_sizes_asked_for_and_the_demo_status_mix() {
     assert!(batch.admins.is_empty() && batch.memberships.is_empty(), "benchmarks sign their own admin in");
 
     assert_eq!(batch.identities.len(), 500);
-    assert_eq!(batch.identities.iter().filter(|i| i.status == "inactive").count(), 10);
+    assert_eq!(batch.identities.iter().filter(|i| i.status == IdentityStatus::Inactive).count(), 10);
     let emails: HashSet<&str> = batch.identities.iter().map(|i| i.email_normalized.as_str()).collect();
     assert_eq!(emails.len(), 500, "emails are unique");
 

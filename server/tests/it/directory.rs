@@ -535,7 +535,7 @@ async fn batch_checks_agree_with_brute_force_on_the_demo_data() {
     let identities: Vec<(String, bool)> = {
         let mut seen = HashSet::new();
         let ids: Vec<&str> = views.iter().map(|v| v.assignment.identity_id.as_str()).filter(|id| seen.insert(*id)).collect();
-        store.identities_by_ids(&application.id, &ids).await.unwrap().into_iter().map(|i| (i.id, i.status == "active")).collect()
+        store.identities_by_ids(&application.id, &ids).await.unwrap().into_iter().map(|i| (i.id, i.status.is_active())).collect()
     };
     let now = Timestamp::now().as_millis();
     let brute = |identity: &str, active: bool, permission: &str, node: &server::store::Node| -> bool {
@@ -747,4 +747,55 @@ async fn environments_are_listed_created_renamed_and_deleted() {
     assert_eq!(p.get(&format!("{APP}/environments/qa")).await.status, StatusCode::NOT_FOUND);
     let globex = p.app.login("admin@globex.example", "canopy-demo").await;
     assert_eq!(p.app.get(&format!("{APP}/environments"), Some(&globex)).await.status, StatusCode::NOT_FOUND);
+}
+
+/// Search folds case once (`app::dto::fold_case`, stored at write time): a non-ASCII name is
+/// found in any letter case by SQL on either database and by the in-memory index alike, and the
+/// app-wide list answers the same while its index is warm and right after a write (SQL).
+#[tokio::test]
+async fn search_folds_non_ascii_case_alike_in_sql_and_in_the_index() {
+    let p = Portal::new().await;
+    let emile = p.created(&format!("{APP}/identities"), json!({ "email": "Emile.Zola@Acme.example", "first_name": "Émile", "last_name": "Zola" })).await;
+    let emile = emile["id"].as_str().unwrap().to_owned();
+    let zurich = p.node("Zürich Büro", None).await["id"].as_str().unwrap().to_owned();
+    let role = p.created(&format!("{PROD}/roles"), json!({ "name": "Éditeur Ωmega" })).await["id"].as_str().unwrap().to_owned();
+    let assignment = p.assign(&emile, &zurich, &role, json!({})).await;
+
+    let store = p.app.store.as_ref();
+    let account = store.account_by_slug("acme").await.unwrap().unwrap();
+    let application = store.application_by_slug(&account.id, "billing").await.unwrap().unwrap();
+    let env = store.environment_by_slug(&application.id, "production").await.unwrap().unwrap();
+    let index = server::index::EnvIndex::load(store, &env.id, &application.id).await.unwrap().expect("indexed");
+    let slice = server::store::Slice { sort: app::dto::AssignmentSort::Name, order: app::dto::SortOrder::Asc, limit: 20, offset: 0 };
+    for term in ["émile", "ÉMILE", "Émile Z", "zürich", "ZÜRICH BÜRO", "éditeur", "ΩMEGA", "ωmega"] {
+        let filter = server::store::AssignmentFilter {
+            environment_id: env.id.clone(),
+            now_ms: app::dto::Timestamp::now().as_millis(),
+            search: Some(term.into()),
+            ..Default::default()
+        };
+        let from_sql = store.assignment_views(&filter, slice).await.unwrap();
+        assert_eq!(from_sql.1, 1, "SQL finds {term:?}");
+        assert_eq!(from_sql.0[0].assignment.id, assignment, "{term:?}");
+        assert_eq!(index.views(&filter, slice), from_sql, "the index answers {term:?} as SQL does");
+    }
+
+    // The directory lists search the same folded columns.
+    for (list, term) in [(format!("{APP}/identities"), "%C3%89MILE"), (format!("{PROD}/nodes"), "z%C3%BCrich"), (format!("{PROD}/roles"), "%C3%89DITEUR")] {
+        let found = p.get(&format!("{list}?q={term}")).await;
+        assert_eq!(found.body["pagination"]["item_count"], 1, "{list}?q={term}: {}", found.body);
+    }
+
+    // Over HTTP, with the index warm, then right after a write (served from SQL until rebuilt).
+    let search = format!("{PROD}/assignments/app-wide?q=%C3%A9mile");
+    assert_eq!(p.get(&search).await.body["items"][0]["assignment"]["id"], assignment.as_str());
+    assert_eq!(p.get(&search).await.body["pagination"]["item_count"], 1, "warm");
+    p.identity("someone.else@acme.example").await;
+    let after_write = p.get(&search).await;
+    assert_eq!(after_write.body["pagination"]["item_count"], 1, "after a write: {}", after_write.body);
+
+    // A rename refolds: the old name is gone from search, the new one found.
+    p.patch(&format!("{APP}/identities/{emile}"), json!({ "first_name": "Ómar" })).await;
+    assert_eq!(p.get(&search).await.body["pagination"]["item_count"], 0);
+    assert_eq!(p.get(&format!("{PROD}/assignments/app-wide?q=%C3%93MAR")).await.body["pagination"]["item_count"], 1);
 }

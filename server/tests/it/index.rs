@@ -61,7 +61,7 @@ async fn index_lists_and_checks_agree_with_sql_on_the_demo_data() {
         let permission = &permissions[n % permissions.len()].key;
         let node = &nodes[n % nodes.len()];
         let path: Vec<String> = node.id_path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-        let identity_active = store.identity_by_id(&application.id, identity).await.unwrap().unwrap().status == "active";
+        let identity_active = store.identity_by_id(&application.id, identity).await.unwrap().unwrap().status.is_active();
         let sql = if identity_active { store.grants(&env.id, &[identity], Some(&path), Some(permission), now).await.unwrap() } else { Vec::new() };
         match index.check(identity, permission, &node.id, now) {
             Decision::Allowed(grant) => {

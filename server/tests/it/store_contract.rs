@@ -2,15 +2,15 @@
 //! runs unchanged on the backend `common::test_store` picks (PostgreSQL when `TEST_DATABASE_URL`
 //! is set, SQLite otherwise).
 
-use app::dto::{AssignmentSort, AssignmentStatus, SortOrder};
+use app::dto::{ActorType, AssignmentSort, AssignmentStatus, IdentityStatus, MembershipRole, SortOrder};
 use serde_json::json;
 use server::store::{
     Account, Admin, AdminSession, ApiKey, Application, Assignment, AssignmentFilter, AuditEvent, Environment, Identity, InsertBatch,
     IDEMPOTENCY_TTL_MS, IdempotencyRecord, Membership, Node, Permission, Resource, Role, RolePermission, Slice, Store, StoreError,
-    TableCounts,
+    TableCounts, UNIQUE_CONSTRAINTS, Unique,
 };
 
-use crate::common::{backend_name, test_store};
+use crate::common::{backend_name, execute_raw, test_store, test_store_and_url};
 
 const T0: i64 = 1_776_686_400_000; // 2026-04-20T12:00:00Z
 
@@ -30,7 +30,7 @@ fn tenant(tag: &str) -> InsertBatch {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         created_at: T0,
     });
-    batch.memberships.push(Membership { account_id: id("acct"), admin_id: id("admin"), role: "owner".into(), created_at: T0 });
+    batch.memberships.push(Membership { account_id: id("acct"), admin_id: id("admin"), role: MembershipRole::Owner, created_at: T0 });
     batch.applications.push(Application { id: id("app"), account_id: id("acct"), slug: "billing".into(), name: "Billing".into(), created_at: T0 });
     batch.environments.push(Environment { id: id("env"), application_id: id("app"), slug: "production".into(), name: "Production".into(), created_at: T0 });
     // Child listed before its parent: the store must order the insert itself.
@@ -67,7 +67,7 @@ fn tenant(tag: &str) -> InsertBatch {
         email: "Ada@Example.com".into(),
         email_normalized: "ada@example.com".into(),
         avatar_url: Some("https://avatars.example/ada.png".into()),
-        status: "active".into(),
+        status: IdentityStatus::Active,
         created_at: T0,
         updated_at: T0 + 2,
     });
@@ -132,7 +132,7 @@ fn tenant(tag: &str) -> InsertBatch {
     });
     let mut created = audit(&id("acct"), "tenant.create", T0);
     created.environment_id = Some(id("env"));
-    created.actor_type = "admin".into();
+    created.actor_type = ActorType::Admin;
     created.actor_id = Some(id("admin"));
     created.before = Some(json!({ "slug": null, "tags": [] }));
     created.after = Some(json!({ "slug": format!("{tag}-co"), "nested": { "n": 1, "ok": true, "x": 1.5 }, "name": "Zoë ✓" }));
@@ -146,7 +146,7 @@ fn audit(account_id: &str, action: &str, at: i64) -> AuditEvent {
         id: uuid::Uuid::now_v7().to_string(),
         account_id: account_id.into(),
         environment_id: None,
-        actor_type: "system".into(),
+        actor_type: ActorType::System,
         actor_id: None,
         action: action.into(),
         target_type: "account".into(),
@@ -160,7 +160,7 @@ fn audit(account_id: &str, action: &str, at: i64) -> AuditEvent {
 
 /// Inserts a batch the store must refuse, checks that nothing of it was written, and returns
 /// the error.
-async fn refused(store: &dyn Store, batch: InsertBatch) -> StoreError {
+async fn refused(store: &Store, batch: InsertBatch) -> StoreError {
     let before = store.counts().await.unwrap();
     let err = store.insert_batch(&batch).await.expect_err("the store must refuse this batch");
     assert_eq!(store.counts().await.unwrap(), before, "a refused batch writes nothing");
@@ -268,6 +268,14 @@ async fn idempotency_records_expire_after_a_day_and_the_next_save_deletes_them()
     assert_eq!(store.idempotency_record("admin:a:env:bulk", "k", 0).await.unwrap().unwrap().request_hash, "second");
     assert_eq!(store.idempotency_record("api_key:b:env:bulk", "k2", 0).await.unwrap(), None, "deleted");
     assert_eq!(store.idempotency_record("api_key:b:env:bulk", "k3", fresh_since).await.unwrap(), Some(young));
+
+    // Two live records for one scope and key: the second save is refused by the constraint that
+    // makes a racing second request a 409 (`idempotency_in_progress`), never a second write.
+    let racer = IdempotencyRecord { id: "racer".into(), ..record("api_key:b:env:bulk", "k3", "young", now) };
+    match store.save_idempotency_record(&racer).await {
+        Err(StoreError::Conflict(unique)) => assert_eq!(unique, Unique::IdempotencyKey),
+        other => panic!("{other:?}"),
+    }
     // A live key is still unique within its scope.
     assert!(store.save_idempotency_record(&record("admin:a:env:bulk", "k", "third", now + 1)).await.is_err());
 }
@@ -290,7 +298,7 @@ async fn insert_batch_is_all_or_nothing_when_a_row_conflicts() {
     let mut duplicate = second.assignments[0].clone();
     duplicate.id = "t2-asg-dup".into();
     second.assignments.push(duplicate);
-    assert!(matches!(refused(store.as_ref(), second).await, StoreError::Conflict));
+    assert!(matches!(refused(store.as_ref(), second).await, StoreError::Conflict(Unique::AssignmentTriple)));
     assert_eq!(store.account_by_slug("t2-co").await.unwrap(), None);
 
     // The store is still usable, and the same tenant goes in once the conflict is gone.
@@ -299,7 +307,7 @@ async fn insert_batch_is_all_or_nothing_when_a_row_conflicts() {
 }
 
 #[tokio::test]
-async fn unique_constraints_map_to_conflict() {
+async fn unique_constraints_map_to_conflict_naming_the_constraint() {
     let store = test_store().await;
     let first = tenant("t1");
     store.insert_batch(&first).await.unwrap();
@@ -307,36 +315,51 @@ async fn unique_constraints_map_to_conflict() {
     // Each case: a fresh tenant "t3" with one value repeated that must be unique, either one of
     // "t1" (already stored) or one of its own rows (earlier in the same batch).
     type Change = fn(&mut InsertBatch);
-    let cases: [(&str, Change); 8] = [
-        ("account slug", |b| b.accounts[0].slug = "t1-co".into()),
-        ("admin email", |b| b.admins[0].email_normalized = "boss@t1.example".into()),
-        ("api key prefix", |b| b.api_keys[0].prefix = "cnp_t1".into()),
-        ("application slug per account", |b| {
+    let cases: [(Unique, Change); 9] = [
+        (Unique::AccountSlug, |b| b.accounts[0].slug = "t1-co".into()),
+        (Unique::AdminEmail, |b| b.admins[0].email_normalized = "boss@t1.example".into()),
+        (Unique::ApiKeyPrefix, |b| b.api_keys[0].prefix = "cnp_t1".into()),
+        (Unique::ApplicationSlug, |b| {
             let mut app = b.applications[0].clone();
             app.id = "t3-app-2".into();
             b.applications.push(app);
         }),
-        ("environment slug per application", |b| {
+        (Unique::EnvironmentSlug, |b| {
             let mut env = b.environments[0].clone();
             env.id = "t3-env-2".into();
             b.environments.push(env);
         }),
-        ("role name per environment", |b| b.roles[1].name = "viewer".into()),
-        ("permission key per environment", |b| {
+        (Unique::RoleName, |b| b.roles[1].name = "viewer".into()),
+        (Unique::PermissionKey, |b| {
             let mut permission = b.permissions[0].clone();
             permission.id = "t3-invoices.read-2".into();
             b.permissions.push(permission);
         }),
-        ("resource name per environment", |b| {
+        (Unique::ResourceName, |b| {
             let mut resource = b.resources[0].clone();
             resource.id = "t3-invoices-2".into();
             b.resources.push(resource);
         }),
+        (Unique::IdentityEmail, |b| {
+            let mut twin = b.identities[0].clone();
+            twin.id = "t3-twin".into();
+            b.identities.push(twin);
+        }),
     ];
-    for (what, change) in cases {
+    for (expected, change) in &cases {
         let mut batch = tenant("t3");
         change(&mut batch);
-        assert!(matches!(refused(store.as_ref(), batch).await, StoreError::Conflict), "{what}");
+        match refused(store.as_ref(), batch).await {
+            StoreError::Conflict(unique) => assert_eq!(&unique, expected),
+            other => panic!("{expected:?}: {other:?}"),
+        }
+    }
+    // Every named constraint of the schema is among the cases above or tested elsewhere
+    // (assignments' triple: `insert_batch_is_all_or_nothing_when_a_row_conflicts`; idempotency
+    // keys: `idempotency_records_expire_after_a_day_and_the_next_save_deletes_them`).
+    let tested = [Unique::AssignmentTriple, Unique::IdempotencyKey];
+    for (unique, ..) in UNIQUE_CONSTRAINTS {
+        assert!(cases.iter().any(|(u, _)| u == unique) || tested.contains(unique), "{unique:?} untested");
     }
 
     // Primary keys, including the composite ones, too.
@@ -345,8 +368,10 @@ async fn unique_constraints_map_to_conflict() {
         InsertBatch { memberships: first.memberships.clone(), ..Default::default() },
         InsertBatch { role_permissions: first.role_permissions.clone(), ..Default::default() },
     ];
+    // A repeated row breaks its primary key and, for accounts, the slug too: which one a
+    // database names first is its choice.
     for batch in repeats {
-        assert!(matches!(refused(store.as_ref(), batch).await, StoreError::Conflict));
+        assert!(matches!(refused(store.as_ref(), batch).await, StoreError::Conflict(_)));
     }
 }
 
@@ -367,7 +392,7 @@ async fn identity_email_is_unique_per_application_case_insensitively() {
     shouting.id = "t1-ada-2".into();
     shouting.email = "ADA@EXAMPLE.COM".into();
     let err = refused(store.as_ref(), InsertBatch { identities: vec![shouting.clone()], ..Default::default() }).await;
-    assert!(matches!(err, StoreError::Conflict));
+    assert!(matches!(err, StoreError::Conflict(Unique::IdentityEmail)));
 
     // The same address in another application is another identity.
     shouting.application_id = "t1-app-2".into();
@@ -404,28 +429,10 @@ async fn dangling_references_and_invalid_values_map_to_constraint() {
         ("node under a missing parent", node(|n| n.parent_id = Some("no-such-node".into()))),
         ("node in a missing environment", node(|n| n.environment_id = "no-such-env".into())),
         ("node at a negative depth", node(|n| n.depth = -1)),
-        ("identity with an unknown status", {
-            let mut row = base.identities[0].clone();
-            (row.id, row.email_normalized, row.status) = ("odd".into(), "odd@example.com".into(), "sleeping".into());
-            InsertBatch { identities: vec![row], ..Default::default() }
-        }),
-        ("membership with an unknown role", {
-            let mut row = base.memberships[0].clone();
-            row.role = "guest".into();
-            row.account_id = "t2-acct".into();
-            let mut batch = tenant("t2");
-            batch.memberships = vec![row];
-            batch
-        }),
         ("membership of a missing admin", {
             let mut batch = tenant("t2");
             batch.memberships[0].admin_id = "no-such-admin".into();
             batch
-        }),
-        ("audit event by an unknown kind of actor", {
-            let mut event = audit("t1-acct", "odd.thing", T0);
-            event.actor_type = "robot".into();
-            InsertBatch { audit_events: vec![event], ..Default::default() }
         }),
     ];
     for (what, batch) in cases {
@@ -433,6 +440,32 @@ async fn dangling_references_and_invalid_values_map_to_constraint() {
     }
     // A valid window still goes in.
     store.insert_batch(&assignment(|a| a.effective_to = Some(T0 + 1))).await.unwrap();
+}
+
+/// Status, membership role and actor type are enums at the store's boundary, so the server
+/// cannot write another word; the schema's CHECKs still refuse one written behind its back.
+#[tokio::test]
+async fn the_schema_refuses_words_outside_the_stored_enums() {
+    let (store, url) = test_store_and_url().await;
+    store.insert_batch(&tenant("t1")).await.unwrap();
+    let statements = [
+        ("identity status", "INSERT INTO identities (id, application_id, first_name, last_name, name, email, email_normalized, status, created_at, updated_at) \
+          VALUES ('odd', 't1-app', 'O', 'D', 'O D', 'odd@example.com', 'odd@example.com', 'sleeping', 0, 0)"),
+        ("membership role", "UPDATE account_members SET role = 'guest' WHERE account_id = 't1-acct'"),
+        ("actor type", "INSERT INTO audit_events (id, account_id, actor_type, action, target_type, created_at) VALUES ('odd', 't1-acct', 'robot', 'odd.thing', 'thing', 0)"),
+    ];
+    for (what, statement) in statements {
+        let err = execute_raw(&url, statement).await.expect_err(what);
+        let kind = err.as_database_error().map(|db| db.kind());
+        assert!(matches!(kind, Some(sqlx::error::ErrorKind::CheckViolation)), "{what}: {err}");
+    }
+    // The same rows with words of the enums go in.
+    execute_raw(&url, &statements[0].1.replace("'sleeping'", &format!("'{}'", IdentityStatus::Inactive))).await.unwrap();
+    execute_raw(&url, &statements[1].1.replace("'guest'", &format!("'{}'", MembershipRole::Admin))).await.unwrap();
+    execute_raw(&url, &statements[2].1.replace("'robot'", &format!("'{}'", ActorType::ApiKey))).await.unwrap();
+    let odd = store.identity_by_id("t1-app", "odd").await.unwrap().unwrap();
+    assert_eq!(odd.status, IdentityStatus::Inactive);
+    assert_eq!(store.membership("t1-acct", "t1-admin").await.unwrap().map(|m| m.role), Some(MembershipRole::Admin));
 }
 
 #[tokio::test]
@@ -445,13 +478,13 @@ async fn memberships_are_ordered_by_account_name_and_scoped_to_the_admin() {
     store.insert_batch(&zeta).await.unwrap();
     store.insert_batch(&alpha).await.unwrap();
     // The zeta admin also joins alpha.
-    let join = Membership { account_id: "a-acct".into(), admin_id: "z-admin".into(), role: "admin".into(), created_at: T0 + 7 };
+    let join = Membership { account_id: "a-acct".into(), admin_id: "z-admin".into(), role: MembershipRole::Admin, created_at: T0 + 7 };
     store.insert_batch(&InsertBatch { memberships: vec![join.clone()], ..Default::default() }).await.unwrap();
 
     let memberships = store.admin_memberships("z-admin").await.unwrap();
     assert_eq!(memberships, [(alpha.accounts[0].clone(), join), (zeta.accounts[0].clone(), zeta.memberships[0].clone())]);
     assert_eq!(store.membership("z-acct", "a-admin").await.unwrap(), None);
-    assert_eq!(store.membership("a-acct", "a-admin").await.unwrap().map(|m| m.role), Some("owner".into()));
+    assert_eq!(store.membership("a-acct", "a-admin").await.unwrap().map(|m| m.role), Some(MembershipRole::Owner));
 }
 
 #[tokio::test]
@@ -516,7 +549,7 @@ async fn a_session_write_is_one_transaction_with_its_audit_events() {
     assert_eq!(store.session_by_id("s1").await.unwrap().and_then(|s| s.revoked_at), None);
 
     // A second session with the same id is a conflict.
-    assert!(matches!(store.create_session(&session, &[]).await, Err(StoreError::Conflict)));
+    assert!(matches!(store.create_session(&session, &[]).await, Err(StoreError::Conflict(Unique::Other(_)))));
     assert_eq!(store.counts().await.unwrap(), before, "no audit event of a failed write was kept");
 }
 
@@ -644,4 +677,31 @@ async fn migrate_twice_is_harmless_and_ping_answers() {
     store.ping().await.unwrap();
     assert_eq!(store.counts().await.unwrap().accounts, 1, "migrating again keeps the data");
     assert_eq!(store.backend().name(), backend_name());
+}
+
+/// Rows written before migration 0004 have no folded names; the next `migrate` fills them (in
+/// Rust: no SQL `LOWER()` folds like `fold_case`), and search finds them again.
+#[tokio::test]
+async fn migrate_fills_the_folded_names_of_rows_written_before_them() {
+    let (store, url) = test_store_and_url().await;
+    let mut batch = tenant("t1");
+    batch.identities[0].name = "Émile Zola".into();
+    batch.nodes[0].name = "Zürich".into();
+    batch.nodes[0].path = "Zürich".into();
+    batch.roles[0].name = "Éditeur".into();
+    store.insert_batch(&batch).await.unwrap();
+    let application = &batch.applications[0].id;
+    let environment = &batch.environments[0].id;
+    let search = |term: &str| server::store::PageSpec { search: Some(term.into()), limit: 10, ..Default::default() };
+    let identities = |term: &str| server::store::IdentityPageSpec { page: search(term), ..Default::default() };
+    assert_eq!(store.identity_page(application, &identities("ÉMILE")).await.unwrap().1, 1);
+
+    for statement in ["UPDATE identities SET name_folded = NULL", "UPDATE nodes SET name_folded = NULL, path_folded = NULL", "UPDATE roles SET name_folded = NULL"] {
+        execute_raw(&url, statement).await.unwrap();
+    }
+    assert_eq!(store.identity_page(application, &identities("émile")).await.unwrap().1, 0, "as an old row");
+    store.migrate().await.unwrap();
+    assert_eq!(store.identity_page(application, &identities("émile")).await.unwrap().1, 1);
+    assert_eq!(store.node_page(environment, &search("ZÜRICH")).await.unwrap().1, 1);
+    assert_eq!(store.role_page(environment, &search("éditeur")).await.unwrap().1, 1);
 }

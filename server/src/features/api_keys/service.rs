@@ -29,7 +29,7 @@ fn api_key_response(key: &ApiKey) -> ApiKeyResponse {
     }
 }
 
-pub async fn list_api_keys(store: &dyn Store, tenancy: &EnvironmentTenancy, page: &PageQuery) -> AppResult<Paginated<ApiKeyResponse>> {
+pub async fn list_api_keys(store: &Store, tenancy: &EnvironmentTenancy, page: &PageQuery) -> AppResult<Paginated<ApiKeyResponse>> {
     let page = page.parse().map_err(AppError::invalid_query)?;
     let keys = store.api_keys(&tenancy.environment.id).await?;
     let total = keys.len() as u64;
@@ -38,14 +38,14 @@ pub async fn list_api_keys(store: &dyn Store, tenancy: &EnvironmentTenancy, page
 }
 
 /// `POST .../api-keys` (the portal).
-pub async fn create(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateApiKeyRequest) -> AppResult<CreatedApiKey> {
+pub async fn create(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateApiKeyRequest) -> AppResult<CreatedApiKey> {
     request.validate()?;
     let (key, secret) = create_key(store, tenancy, request.name.trim(), context.actor.clone()).await?;
     Ok(CreatedApiKey { key: api_key_response(&key), secret })
 }
 
 /// Revokes at once: the key, and every token exchanged for it, is a 401 from now on.
-pub async fn revoke_api_key(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
+pub async fn revoke_api_key(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
     let key = store
         .api_key_by_id(id)
         .await?
@@ -74,7 +74,7 @@ pub async fn revoke_api_key(store: &dyn Store, tenancy: &EnvironmentTenancy, con
 /// A new management API key for the environment named by slugs (the command line's
 /// `create-api-key`). Returns the secret, which exists nowhere else: only its hash is stored.
 pub async fn create_api_key(
-    store: &dyn Store,
+    store: &Store,
     account_slug: &str,
     application_slug: &str,
     environment_slug: &str,
@@ -94,7 +94,7 @@ pub async fn create_api_key(
 }
 
 /// The key and its secret, which exists nowhere else once returned.
-async fn create_key(store: &dyn Store, tenancy: &EnvironmentTenancy, name: &str, actor: Actor) -> AppResult<(ApiKey, String)> {
+async fn create_key(store: &Store, tenancy: &EnvironmentTenancy, name: &str, actor: Actor) -> AppResult<(ApiKey, String)> {
     let EnvironmentTenancy { account, environment, .. } = tenancy;
     let (prefix, secret) = api_key::generate();
     let now = Timestamp::now().as_millis();

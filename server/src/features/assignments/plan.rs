@@ -6,15 +6,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use app::dto::{AssignmentResponse, BulkChangeRoleRequest, BulkResponse, CreateAssignmentRequest, Timestamp, Validate, Window};
+use app::dto::{AssignmentResponse, BulkChangeRoleRequest, BulkResponse, CreateAssignmentRequest, IdentityStatus, Timestamp, Validate, Window};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{
+    store::Unique,
     domain::{
         audit::{AuditContext, Change},
-        identity, role,
+        role,
         tenancy::EnvironmentTenancy,
         time::timestamp,
     },
@@ -65,7 +66,7 @@ pub(super) fn audit_event(
 
 /// 409 for an (identity, node, role) that is already stored.
 pub(super) fn exists(identity_id: &str, node_id: &str, role_id: &str) -> ItemError {
-    ItemError::new(StatusCode::CONFLICT, "assignment_exists", "This identity already has this role at this node.")
+    ItemError::taken(&Unique::AssignmentTriple)
         .detail("identity_id", identity_id)
         .detail("node_id", node_id)
         .detail("role_id", role_id)
@@ -74,13 +75,13 @@ pub(super) fn exists(identity_id: &str, node_id: &str, role_id: &str) -> ItemErr
 /// The environment's roles and the identities and nodes a request mentions, loaded once.
 struct Lookups {
     /// Status (`active` / `inactive`) of each mentioned identity of the application.
-    identities: HashMap<String, String>,
+    identities: HashMap<String, IdentityStatus>,
     nodes: HashSet<String>,
     roles: HashMap<String, Role>,
 }
 
 impl Lookups {
-    async fn load(store: &dyn Store, tenancy: &EnvironmentTenancy, identity_ids: &[&str], node_ids: &[&str]) -> AppResult<Self> {
+    async fn load(store: &Store, tenancy: &EnvironmentTenancy, identity_ids: &[&str], node_ids: &[&str]) -> AppResult<Self> {
         let identities = store.identity_statuses(&tenancy.application.id, &unique(identity_ids)).await?.into_iter().collect();
         let wanted: HashSet<&str> = node_ids.iter().copied().collect();
         let nodes = store.node_ids(&tenancy.environment.id).await?.into_iter().filter(|id| wanted.contains(id.as_str())).collect();
@@ -99,7 +100,7 @@ impl Lookups {
             .identities
             .get(&item.identity_id)
             .ok_or_else(|| ItemError::not_found("identity", "identity_id", &item.identity_id))?;
-        if !identity::is_active(status) {
+        if !status.is_active() {
             return Err(ItemError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "identity_inactive",
@@ -167,7 +168,7 @@ fn finish(
 /// `bulk-create` (seed page). Items arrive as raw JSON so that one malformed item is that
 /// item's error, not the whole request's.
 pub(super) async fn plan_bulk_create(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     items: &[Value],
@@ -257,7 +258,7 @@ fn unique_triples<'a>(triples: &[(&'a str, &'a str, &'a str)]) -> Vec<(&'a str, 
 }
 
 /// The role a write moves assignments to: 404 when unknown here, 400 for a system role.
-pub(super) async fn assignable_role(store: &dyn Store, tenancy: &EnvironmentTenancy, role_id: &str) -> AppResult<Role> {
+pub(super) async fn assignable_role(store: &Store, tenancy: &EnvironmentTenancy, role_id: &str) -> AppResult<Role> {
     let role = store
         .role_by_id(&tenancy.environment.id, role_id)
         .await?
@@ -267,7 +268,7 @@ pub(super) async fn assignable_role(store: &dyn Store, tenancy: &EnvironmentTena
 }
 
 /// Resolves `ids` to stored assignments: each one found, unknown (404) or repeated (409).
-async fn resolve_ids(store: &dyn Store, tenancy: &EnvironmentTenancy, ids: &[String]) -> AppResult<Vec<Result<Assignment, ItemError>>> {
+async fn resolve_ids(store: &Store, tenancy: &EnvironmentTenancy, ids: &[String]) -> AppResult<Vec<Result<Assignment, ItemError>>> {
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let found: HashMap<String, Assignment> = store
         .assignments_by_ids(&tenancy.environment.id, &unique(&refs))
@@ -291,7 +292,7 @@ async fn resolve_ids(store: &dyn Store, tenancy: &EnvironmentTenancy, ids: &[Str
 
 /// `bulk-remove`: results carry the removed assignments.
 pub(super) async fn plan_bulk_remove(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     ids: &[String],
@@ -319,7 +320,7 @@ pub(super) async fn plan_bulk_remove(
 /// role); each id may still fail on its own (unknown, repeated, or the identity already holds the
 /// new role at that node).
 pub(super) async fn plan_bulk_change_role(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     request: &BulkChangeRoleRequest,

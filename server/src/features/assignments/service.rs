@@ -18,6 +18,7 @@ use super::plan::{
     plan_bulk_remove,
 };
 use crate::{
+    store::Unique,
     domain::{
         audit::AuditContext,
         node_path,
@@ -48,7 +49,7 @@ pub enum ListTarget {
 
 /// The app-wide list (seed page) and `nodes/{id}/assignments`.
 pub async fn list(
-    store: &dyn Store,
+    store: &Store,
     indexes: &std::sync::Arc<crate::index::Indexes>,
     tenancy: &EnvironmentTenancy,
     query: &AssignmentListQuery,
@@ -118,7 +119,7 @@ fn row(view: AssignmentView, at_node: Option<&str>, now: i64) -> AssignmentRow {
     }
 }
 
-pub async fn summary(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResult<AssignmentSummary> {
+pub async fn summary(store: &Store, tenancy: &EnvironmentTenancy) -> AppResult<AssignmentSummary> {
     let stats = store.environment_stats(&tenancy.environment, Timestamp::now().as_millis()).await?;
     let by_role = store
         .role_usage(&tenancy.environment.id)
@@ -138,18 +139,18 @@ pub async fn summary(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResu
     })
 }
 
-pub async fn get(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<AssignmentResponse> {
+pub async fn get(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<AssignmentResponse> {
     Ok(response(&find(store, tenancy, id).await?))
 }
 
-async fn find(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Assignment> {
+async fn find(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Assignment> {
     store.assignment_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "assignment" })
 }
 
 /// `identities/{id}/assignments` (seed page): the identity's assignments in the application's
 /// environments (or the one named by `?environment=`).
 pub async fn for_identity(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     identity_id: &str,
     query: &IdentityAssignmentsQuery,
@@ -178,7 +179,7 @@ pub async fn for_identity(
 
 /// `POST .../assignments`: one item through the bulk rules, so the two can never disagree.
 pub async fn create(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     request: CreateAssignmentRequest,
@@ -203,7 +204,7 @@ pub async fn create(
 
 /// `PATCH .../assignments/{id}` (seed page).
 pub async fn update(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     id: &str,
@@ -239,7 +240,7 @@ pub async fn update(
     Ok(response(&updated))
 }
 
-pub async fn delete(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
+pub async fn delete(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
     let current = find(store, tenancy, id).await?;
     let write = AssignmentWrite {
         deletes: vec![current.id.clone()],
@@ -262,7 +263,7 @@ pub struct BulkCreateAssignmentsBody {
 
 /// `POST .../assignments/bulk-create`, under the request's `Idempotency-Key` if any.
 pub async fn bulk_create(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     idempotency: &Idempotency,
@@ -274,7 +275,7 @@ pub async fn bulk_create(
 
 /// `POST .../assignments/bulk-remove`.
 pub async fn bulk_remove(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     idempotency: &Idempotency,
@@ -286,7 +287,7 @@ pub async fn bulk_remove(
 
 /// `POST .../assignments/bulk-change-role`.
 pub async fn bulk_change_role(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     idempotency: &Idempotency,
@@ -305,7 +306,7 @@ pub async fn bulk_change_role(
 /// [`StoredDuplicates::Query`] only when that plan was [unchecked](BulkPlan::unchecked) and its
 /// write was refused by a unique constraint (nothing was written: the transaction rolled back).
 async fn idempotent<F: Future<Output = AppResult<BulkPlan>>>(
-    store: &dyn Store,
+    store: &Store,
     idempotency: &Idempotency,
     options: BulkOptions,
     mut plan: impl FnMut(StoredDuplicates) -> F,
@@ -321,15 +322,22 @@ async fn idempotent<F: Future<Output = AppResult<BulkPlan>>>(
             if !options.dry_run {
                 plan.write.idempotency = idempotency.record(plan.status, &body);
             }
-            match store.write_assignments(&plan.write).await {
-                Err(StoreError::Conflict) if plan.unchecked => {
-                    duplicates = StoredDuplicates::Query;
-                    continue;
+            if let Err(refused) = store.write_assignments(&plan.write).await {
+                let stored_since_planned = plan.unchecked && matches!(refused, StoreError::Conflict(Unique::AssignmentTriple));
+                match idempotency.settle(store, refused).await {
+                    // A racing request with the same key committed first: its answer.
+                    Ok(reply) => return Ok(reply),
+                    // Triples stored since the plan was made: plan again, reading them.
+                    Err(_) if stored_since_planned => {
+                        duplicates = StoredDuplicates::Query;
+                        continue;
+                    }
+                    Err(refused) => return Err(refused),
                 }
-                result => result?,
             }
+            return Ok(Reply { status: plan.status, body, replayed: false });
         }
-        return Ok(Reply { status: plan.status, body, replayed: false });
+        return idempotency.unwritten(store, plan.status, body).await;
     }
 }
 
@@ -337,7 +345,7 @@ async fn idempotent<F: Future<Output = AppResult<BulkPlan>>>(
 /// matches (oldest first), for a write that removes them with what they hang on (a node's
 /// subtree, a role).
 pub async fn deletion_audit(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     filter: AssignmentFilter,

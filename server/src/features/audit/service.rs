@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// The account's events, narrowed by the query (`environment` is a slug of this application).
-pub async fn audit_events(store: &dyn Store, tenancy: &ApplicationTenancy, query: &AuditQuery) -> AppResult<Paginated<AuditEventResponse>> {
+pub async fn audit_events(store: &Store, tenancy: &ApplicationTenancy, query: &AuditQuery) -> AppResult<Paginated<AuditEventResponse>> {
     let account = &tenancy.account;
     let page = query.page_request().map_err(AppError::invalid_query)?;
     let environment_id = match query.environment.as_deref().filter(|s| !s.is_empty()) {

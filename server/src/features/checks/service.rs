@@ -18,7 +18,7 @@ use app::dto::{
 use crate::{
     auth::{Claims, PrincipalKind, TokenKeys},
     domain::{
-        identity, node_path,
+        node_path,
         tenancy::{ApplicationTenancy, EnvironmentTenancy},
     },
     index::{Decision, Indexes},
@@ -47,7 +47,7 @@ fn reason(grant: Option<&Grant>) -> CheckResponse {
 }
 
 /// `POST /api/v1/check`: unknown identity or node is a 404; an inactive identity is never allowed.
-pub async fn check(store: &dyn Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppResult<CheckResponse> {
+pub async fn check(store: &Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppResult<CheckResponse> {
     check_key(&request.permission)?;
     if let Some(index) = indexes.current(&tenancy.environment.id, &tenancy.application.id) {
         let at = request.at.unwrap_or_else(Timestamp::now).as_millis();
@@ -58,7 +58,7 @@ pub async fn check(store: &dyn Store, indexes: &Arc<Indexes>, tenancy: &Environm
     }
     let identity = store.identity_by_id(&tenancy.application.id, &request.identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
     let node = store.node_by_id(&tenancy.environment.id, &request.node_id).await?.ok_or(AppError::NotFound { what: "node" })?;
-    let mut response = if !identity::is_active(&identity.status) {
+    let mut response = if !identity.status.is_active() {
         reason(None)
     } else {
         let at = request.at.unwrap_or_else(Timestamp::now).as_millis();
@@ -82,7 +82,7 @@ fn indexed(decision: Decision) -> CheckResponse {
 }
 
 /// The 404 for a check the index could not place: which of the two is missing.
-async fn unknown_identity_or_node(store: &dyn Store, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppError {
+async fn unknown_identity_or_node(store: &Store, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppError {
     match store.identity_by_id(&tenancy.application.id, &request.identity_id).await {
         Ok(Some(_)) => AppError::NotFound { what: "node" },
         Ok(None) => AppError::NotFound { what: "identity" },
@@ -93,7 +93,7 @@ async fn unknown_identity_or_node(store: &dyn Store, tenancy: &EnvironmentTenanc
 /// `POST /api/v1/check/batch`: up to 1,000 checks, answered in request order. An unknown
 /// identity or node, or an inactive identity, is `allowed: false` there (one bad item does not
 /// fail the batch); a malformed permission key fails the request (422 naming the item).
-pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, checks: &[CheckRequest]) -> AppResult<Vec<CheckResponse>> {
+pub async fn check_batch(store: &Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, checks: &[CheckRequest]) -> AppResult<Vec<CheckResponse>> {
     if checks.len() > MAX_BATCH_CHECKS {
         return Err(AppError::PayloadTooLarge { message: format!("A batch takes at most {MAX_BATCH_CHECKS} checks; this one has {}.", checks.len()) });
     }
@@ -123,7 +123,7 @@ pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, tenancy: &En
         .identities_by_ids(&tenancy.application.id, &identity_ids)
         .await?
         .into_iter()
-        .filter(|i| identity::is_active(&i.status))
+        .filter(|i| i.status.is_active())
         .map(|i| i.id)
         .collect();
     let now = Timestamp::now().as_millis();
@@ -153,7 +153,7 @@ pub async fn check_batch(store: &dyn Store, indexes: &Arc<Indexes>, tenancy: &En
 /// Each permission the identity holds in the environment (at a node and its ancestors, or
 /// anywhere), with every assignment that grants it. An inactive identity holds none.
 pub async fn effective_permissions(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     identity_id: &str,
     node_id: Option<&str>,
@@ -165,7 +165,7 @@ pub async fn effective_permissions(
         None => None,
     };
     let at = at.unwrap_or_else(Timestamp::now);
-    let grants = if identity::is_active(&identity.status) {
+    let grants = if identity.status.is_active() {
         let path: Option<Vec<String>> = node.as_ref().map(|n| node_path::lineage(&n.id_path).map(str::to_owned).collect());
         store.grants(&tenancy.environment.id, &[identity_id], path.as_deref(), None, at.as_millis()).await?
     } else {
@@ -197,7 +197,7 @@ pub async fn effective_permissions(
 /// The portal's effective permissions: `?environment=<slug>` names the application's
 /// environment (400 without it, 404 when it is not one).
 pub async fn effective_permissions_in(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     environment: Option<&str>,
     identity_id: &str,
@@ -214,7 +214,7 @@ pub async fn effective_permissions_in(
 /// `POST /api/v1/identities/{id}/tokens`: a Bearer token for the identity-only endpoints of
 /// this environment.
 pub async fn mint_identity_token(
-    store: &dyn Store,
+    store: &Store,
     tokens: &TokenKeys,
     tenancy: &EnvironmentTenancy,
     identity_id: &str,
@@ -222,7 +222,7 @@ pub async fn mint_identity_token(
 ) -> AppResult<TokenResponse> {
     request.validate()?;
     let identity = store.identity_by_id(&tenancy.application.id, identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
-    if !identity::is_active(&identity.status) {
+    if !identity.status.is_active() {
         return Err(AppError::Item {
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             body: app::dto::ApiErrorBody::new("identity_inactive", "Inactive identities cannot get tokens; activate the identity first."),

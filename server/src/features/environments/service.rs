@@ -13,11 +13,11 @@ use crate::{
         tenancy::{ApplicationTenancy, EnvironmentTenancy},
     },
     ids::new_id,
-    store::{ChangeSet, Environment, InsertBatch, Store, StoreError, WriteOp},
+    store::{ChangeSet, Environment, InsertBatch, Store, WriteOp},
     web::error::{AppError, AppResult},
 };
 
-async fn response(store: &dyn Store, env: Environment, now: i64) -> AppResult<EnvironmentResponse> {
+async fn response(store: &Store, env: Environment, now: i64) -> AppResult<EnvironmentResponse> {
     let stats = store.environment_stats(&env, now).await?;
     Ok(EnvironmentResponse {
         created_at: app::dto::Timestamp::from_millis(env.created_at).ok_or_else(|| AppError::internal("created_at out of range"))?,
@@ -44,18 +44,11 @@ fn now() -> i64 {
     app::dto::Timestamp::now().as_millis()
 }
 
-fn slug_conflict(err: StoreError) -> AppError {
-    match err {
-        StoreError::Conflict => AppError::Conflict { code: "slug_taken", message: "Another environment of this application has this slug.".into() },
-        other => other.into(),
-    }
-}
-
 fn state(env: &Environment) -> serde_json::Value {
     json!({ "slug": env.slug, "name": env.name })
 }
 
-pub async fn list(store: &dyn Store, tenancy: &ApplicationTenancy, query: &PageQuery) -> AppResult<Paginated<EnvironmentResponse>> {
+pub async fn list(store: &Store, tenancy: &ApplicationTenancy, query: &PageQuery) -> AppResult<Paginated<EnvironmentResponse>> {
     let page = query.parse().map_err(AppError::invalid_query)?;
     let environments = store.environments(&tenancy.application.id).await?;
     let total = environments.len() as u64;
@@ -66,12 +59,12 @@ pub async fn list(store: &dyn Store, tenancy: &ApplicationTenancy, query: &PageQ
     Ok(page_of(items, page, total))
 }
 
-pub async fn get(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResult<EnvironmentResponse> {
+pub async fn get(store: &Store, tenancy: &EnvironmentTenancy) -> AppResult<EnvironmentResponse> {
     response(store, tenancy.environment.clone(), now()).await
 }
 
 pub async fn create(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     context: &AuditContext,
     request: CreateEnvironmentRequest,
@@ -88,12 +81,12 @@ pub async fn create(
     store
         .insert_batch(&InsertBatch { environments: vec![env.clone()], audit_events: vec![audit], ..Default::default() })
         .await
-        .map_err(slug_conflict)?;
+        ?;
     response(store, env, now()).await
 }
 
 pub async fn update(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     request: UpdateEnvironmentRequest,
@@ -118,14 +111,14 @@ pub async fn update(
             ops: vec![WriteOp::UpdateEnvironment(updated.clone())],
             inserts: InsertBatch { audit_events: vec![audit], ..Default::default() },
         };
-        store.apply_changes(&changes).await.map_err(slug_conflict)?;
+        store.apply_changes(&changes).await?;
     }
     response(store, updated, now()).await
 }
 
 /// Refused (409) while the environment holds nodes, roles or assignments, unless `cascade`:
 /// then everything in it goes. The audit log keeps one event for the environment.
-pub async fn delete(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, cascade: bool) -> AppResult<()> {
+pub async fn delete(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, cascade: bool) -> AppResult<()> {
     let stats = store.environment_stats(&tenancy.environment, now()).await?;
     let assignments = stats.assignments_active + stats.assignments_scheduled + stats.assignments_expired;
     if !cascade && (stats.nodes > 0 || stats.roles > 0 || assignments > 0) {

@@ -8,7 +8,7 @@ pub struct Probe {
     pub ready: bool,
 }
 
-pub async fn probe(store: &dyn Store) -> Probe {
+pub async fn probe(store: &Store) -> Probe {
     let database = store.backend().name();
     match store.ping().await {
         Ok(()) => Probe { database, ready: true },

@@ -13,10 +13,10 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::{
-    domain::{audit::AuditContext, identity, tenancy::ApplicationTenancy, time::timestamp},
+    domain::{audit::AuditContext, tenancy::ApplicationTenancy, time::timestamp},
     features::assignments,
     ids::new_id,
-    store::{AuditEvent, BulkImport, ChangeSet, Identity, IdentityPageSpec, InsertBatch, PageSpec, Store, StoreError, WriteOp},
+    store::{AuditEvent, BulkImport, ChangeSet, Identity, IdentityPageSpec, InsertBatch, PageSpec, Store, Unique, WriteOp},
     web::{
         bulk::{self, BulkOptions, ItemError, check_batch_size},
         error::{AppError, AppResult},
@@ -32,7 +32,7 @@ pub fn identity_response(identity: &Identity) -> IdentityResponse {
         name: identity.name.clone(),
         email: identity.email.clone(),
         avatar_url: identity.avatar_url.clone(),
-        status: identity::status(&identity.status),
+        status: identity.status,
         created_at: timestamp(identity.created_at),
         updated_at: timestamp(identity.updated_at),
     }
@@ -42,7 +42,7 @@ fn identity_state(identity: &Identity) -> Value {
     serde_json::to_value(identity_response(identity)).unwrap_or(Value::Null)
 }
 
-pub async fn list_identities(store: &dyn Store, tenancy: &ApplicationTenancy, query: &IdentityListQuery) -> AppResult<Paginated<IdentityResponse>> {
+pub async fn list_identities(store: &Store, tenancy: &ApplicationTenancy, query: &IdentityListQuery) -> AppResult<Paginated<IdentityResponse>> {
     let page = query.page_request().map_err(AppError::invalid_query)?;
     let spec = IdentityPageSpec {
         page: PageSpec {
@@ -59,7 +59,7 @@ pub async fn list_identities(store: &dyn Store, tenancy: &ApplicationTenancy, qu
 }
 
 pub async fn identities_with_assignments(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     query: &IdentityListQuery,
 ) -> AppResult<Paginated<IdentityWithAssignments>> {
@@ -96,7 +96,7 @@ fn identity_assignment(place: crate::store::AssignmentPlace, now: i64) -> app::d
     }
 }
 
-pub async fn identity_summary(store: &dyn Store, tenancy: &ApplicationTenancy) -> AppResult<IdentitySummary> {
+pub async fn identity_summary(store: &Store, tenancy: &ApplicationTenancy) -> AppResult<IdentitySummary> {
     let counts = store.identity_counts(&tenancy.application.id).await?;
     Ok(IdentitySummary {
         total: counts.total,
@@ -109,7 +109,7 @@ pub async fn identity_summary(store: &dyn Store, tenancy: &ApplicationTenancy) -
 
 /// Identities by email (compared as stored: normalized) or id. Malformed emails and unknown ids
 /// match nothing; each identity is listed once, in the order of the request's emails then ids.
-pub async fn lookup_identities(store: &dyn Store, tenancy: &ApplicationTenancy, request: &IdentityLookupRequest) -> AppResult<IdentityLookupResponse> {
+pub async fn lookup_identities(store: &Store, tenancy: &ApplicationTenancy, request: &IdentityLookupRequest) -> AppResult<IdentityLookupResponse> {
     request.validate()?;
     let emails: Vec<String> = request.emails.iter().filter_map(|e| EmailAddress::parse(e).ok()).map(|e| e.normalized()).collect();
     let ids: Vec<&str> = request.ids.iter().map(String::as_str).collect();
@@ -136,19 +136,15 @@ pub async fn lookup_identities(store: &dyn Store, tenancy: &ApplicationTenancy, 
     Ok(IdentityLookupResponse { items })
 }
 
-pub async fn find_identity(store: &dyn Store, tenancy: &ApplicationTenancy, id: &str) -> AppResult<Identity> {
+pub async fn find_identity(store: &Store, tenancy: &ApplicationTenancy, id: &str) -> AppResult<Identity> {
     store.identity_by_id(&tenancy.application.id, id).await?.ok_or(AppError::NotFound { what: "identity" })
 }
 
-pub async fn identity_detail(store: &dyn Store, tenancy: &ApplicationTenancy, id: &str) -> AppResult<IdentityWithAssignments> {
+pub async fn identity_detail(store: &Store, tenancy: &ApplicationTenancy, id: &str) -> AppResult<IdentityWithAssignments> {
     let identity = find_identity(store, tenancy, id).await?;
     let now = Timestamp::now().as_millis();
     let assignments = store.assignment_places(&[id]).await?.into_iter().map(|p| identity_assignment(p, now)).collect();
     Ok(IdentityWithAssignments { identity: identity_response(&identity), assignments })
-}
-
-fn email_conflict() -> AppError {
-    AppError::Conflict { code: "email_taken", message: "Another identity of this application already has this email.".into() }
 }
 
 /// A new identity from a validated request.
@@ -163,23 +159,19 @@ fn new_identity(tenancy: &ApplicationTenancy, request: &CreateIdentityRequest, a
         email_normalized: email.normalized(),
         email: email.as_str().to_owned(),
         avatar_url: request.avatar_url.clone(),
-        status: request.status.unwrap_or(IdentityStatus::Active).as_str().to_owned(),
+        status: request.status.unwrap_or(IdentityStatus::Active),
         created_at: at,
         updated_at: at,
     })
 }
 
-pub async fn create_identity(store: &dyn Store, tenancy: &ApplicationTenancy, context: &AuditContext, request: CreateIdentityRequest) -> AppResult<IdentityResponse> {
+pub async fn create_identity(store: &Store, tenancy: &ApplicationTenancy, context: &AuditContext, request: CreateIdentityRequest) -> AppResult<IdentityResponse> {
     request.validate()?;
     let identity = new_identity(tenancy, &request, context.at)?;
     let audit = context.record(&tenancy.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity)));
     store
         .insert_batch(&InsertBatch { identities: vec![identity.clone()], audit_events: vec![audit], ..Default::default() })
-        .await
-        .map_err(|err| match err {
-            StoreError::Conflict => email_conflict(),
-            other => other.into(),
-        })?;
+        .await?;
     Ok(identity_response(&identity))
 }
 
@@ -188,7 +180,7 @@ pub async fn create_identity(store: &dyn Store, tenancy: &ApplicationTenancy, co
 /// `Idempotency-Key`, a retry gets the first answer and writes nothing; the answer is stored with
 /// the identities it created.
 pub async fn bulk_create(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     context: &AuditContext,
     idempotency: &Idempotency,
@@ -218,7 +210,7 @@ pub async fn bulk_create(
             let identity = new_identity(tenancy, &item, context.at)
                 .map_err(|_| ItemError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "The email is invalid."))?;
             if taken.contains(&identity.email_normalized) {
-                return Err(ItemError::new(StatusCode::CONFLICT, "email_taken", "Another identity of this application already has this email."));
+                return Err(ItemError::taken(&Unique::IdentityEmail));
             }
             if let Some(first) = first_seen.get(&identity.email_normalized) {
                 return Err(ItemError::new(StatusCode::CONFLICT, "duplicate_item", "The same email appears earlier in this request.")
@@ -236,13 +228,16 @@ pub async fn bulk_create(
     let body = serde_json::to_string(&outcome.body).map_err(AppError::internal)?;
     if outcome.commit && !batch.identities.is_empty() {
         batch.idempotency = idempotency.record(outcome.status, &body);
-        store.insert_batch(&batch).await?;
+        if let Err(refused) = store.insert_batch(&batch).await {
+            return idempotency.settle(store, refused).await;
+        }
+        return Ok(Reply { status: outcome.status, body, replayed: false });
     }
-    Ok(Reply { status: outcome.status, body, replayed: false })
+    idempotency.unwritten(store, outcome.status, body).await
 }
 
 pub async fn update_identity(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     context: &AuditContext,
     id: &str,
@@ -283,7 +278,7 @@ pub async fn update_identity(
 }
 
 async fn write_identity(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     context: &AuditContext,
     current: Identity,
@@ -301,22 +296,19 @@ async fn write_identity(
             ..Default::default()
         },
     };
-    store.apply_changes(&changes).await.map_err(|err| match err {
-        StoreError::Conflict => email_conflict(),
-        other => other.into(),
-    })?;
+    store.apply_changes(&changes).await?;
     Ok(identity_response(&updated))
 }
 
 pub async fn set_identity_status(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     context: &AuditContext,
     id: &str,
     status: IdentityStatus,
 ) -> AppResult<IdentityResponse> {
     let current = find_identity(store, tenancy, id).await?;
-    let updated = Identity { status: status.as_str().to_owned(), ..current.clone() };
+    let updated = Identity { status, ..current.clone() };
     let action = match status {
         IdentityStatus::Active => "identity.activate",
         IdentityStatus::Inactive => "identity.deactivate",
@@ -326,7 +318,7 @@ pub async fn set_identity_status(
 
 /// Deleting an identity deletes its assignments in every environment (each audited): an
 /// assignment cannot outlive the person it is for.
-pub async fn delete_identity(store: &dyn Store, tenancy: &ApplicationTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
+pub async fn delete_identity(store: &Store, tenancy: &ApplicationTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
     let identity = find_identity(store, tenancy, id).await?;
     let mut audit: Vec<AuditEvent> = store
         .assignments_for_identity(id)
@@ -344,7 +336,7 @@ pub async fn delete_identity(store: &dyn Store, tenancy: &ApplicationTenancy, co
 }
 
 pub async fn record_bulk_import(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &ApplicationTenancy,
     context: &AuditContext,
     admin_id: Option<&str>,

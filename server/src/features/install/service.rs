@@ -1,7 +1,7 @@
 //! What installs Canopy's first data from the command line: the first admin (and its account),
 //! and the demo data. (`create-api-key` is the API keys feature's.)
 
-use app::dto::{EmailAddress, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, Timestamp, check_slug};
+use app::dto::{EmailAddress, MembershipRole, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, Timestamp, check_slug};
 use serde_json::json;
 
 use crate::{
@@ -15,7 +15,7 @@ use crate::{
 
 /// Creates an admin who owns `account_slug`, creating the account when it does not exist yet
 /// (how a fresh installation gets its first tenant).
-pub async fn create_admin(store: &dyn Store, email: &str, password_plain: &str, account_slug: &str) -> AppResult<Admin> {
+pub async fn create_admin(store: &Store, email: &str, password_plain: &str, account_slug: &str) -> AppResult<Admin> {
     let email = EmailAddress::parse(email).map_err(|message| AppError::invalid_field("email", message))?;
     if password_plain.chars().count() < PASSWORD_MIN_LEN || password_plain.len() > PASSWORD_MAX_LEN {
         return Err(AppError::invalid_field(
@@ -50,7 +50,7 @@ pub async fn create_admin(store: &dyn Store, email: &str, password_plain: &str, 
         created_at: now,
     };
     batch.admins.push(admin.clone());
-    batch.memberships.push(Membership { account_id: account.id.clone(), admin_id: admin.id.clone(), role: "owner".into(), created_at: now });
+    batch.memberships.push(Membership { account_id: account.id.clone(), admin_id: admin.id.clone(), role: MembershipRole::Owner, created_at: now });
     let context = AuditContext::new(Actor::System, None, now);
     batch.audit_events.push(context.event(Change {
         account_id: &account.id,
@@ -73,7 +73,7 @@ pub enum SeedOutcome {
 }
 
 /// Loads the demo data unless its account already exists (so it is safe to run on every start).
-pub async fn seed_demo(store: &dyn Store) -> AppResult<SeedOutcome> {
+pub async fn seed_demo(store: &Store) -> AppResult<SeedOutcome> {
     if store.account_by_slug(demo::DEMO_ACCOUNT).await?.is_some() {
         return Ok(SeedOutcome::AlreadyPresent);
     }

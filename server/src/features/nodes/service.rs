@@ -35,7 +35,7 @@ fn node_state(node: &Node) -> Value {
     serde_json::to_value(node_response(node)).unwrap_or(Value::Null)
 }
 
-pub async fn list_nodes(store: &dyn Store, tenancy: &EnvironmentTenancy, query: &ListQuery) -> AppResult<Paginated<NodeResponse>> {
+pub async fn list_nodes(store: &Store, tenancy: &EnvironmentTenancy, query: &ListQuery) -> AppResult<Paginated<NodeResponse>> {
     let (page, spec) = page_spec(query)?;
     let (nodes, total) = store.node_page(&tenancy.environment.id, &spec).await?;
     Ok(page_of(nodes.iter().map(node_response).collect(), page, total as u64))
@@ -43,7 +43,7 @@ pub async fn list_nodes(store: &dyn Store, tenancy: &EnvironmentTenancy, query: 
 
 /// The environment's nodes with the request's ids, in its order, each once; unknown ids (and
 /// other environments' nodes) match nothing.
-pub async fn lookup_nodes(store: &dyn Store, tenancy: &EnvironmentTenancy, request: &NodeLookupRequest) -> AppResult<NodeLookupResponse> {
+pub async fn lookup_nodes(store: &Store, tenancy: &EnvironmentTenancy, request: &NodeLookupRequest) -> AppResult<NodeLookupResponse> {
     request.validate()?;
     let mut seen = HashSet::new();
     let ids: Vec<&str> = request.ids.iter().map(String::as_str).filter(|id| seen.insert(*id)).collect();
@@ -55,12 +55,12 @@ pub async fn lookup_nodes(store: &dyn Store, tenancy: &EnvironmentTenancy, reque
     Ok(NodeLookupResponse { items })
 }
 
-pub async fn get_node(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Node> {
+pub async fn get_node(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Node> {
     store.node_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })
 }
 
 /// The parent named in a request body: 422 when it is not a node of this environment.
-async fn parent_node(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Node> {
+async fn parent_node(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Node> {
     store
         .node_by_id(&tenancy.environment.id, id)
         .await?
@@ -69,7 +69,7 @@ async fn parent_node(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) 
 
 const DEFAULT_KINDS: [&str; 4] = ["org", "region", "team", "project"];
 
-pub async fn create_node(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateNodeRequest) -> AppResult<NodeResponse> {
+pub async fn create_node(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateNodeRequest) -> AppResult<NodeResponse> {
     request.validate()?;
     let parent = match request.parent_id.as_deref() {
         Some(id) => Some(parent_node(store, tenancy, id).await?),
@@ -84,10 +84,7 @@ pub async fn create_node(store: &dyn Store, tenancy: &EnvironmentTenancy, contex
         .unwrap_or_else(|| DEFAULT_KINDS.get(depth as usize).copied().unwrap_or("node").to_owned());
     let node = Node {
         id_path: node_path::child(parent.as_ref().map(|p| p.id_path.as_str()), &id),
-        path: match &parent {
-            Some(p) => format!("{} / {name}", p.path),
-            None => name.clone(),
-        },
+        path: node_path::child_path(parent.as_ref().map(|p| p.path.as_str()), &name),
         id,
         environment_id: tenancy.environment.id.clone(),
         parent_id: parent.map(|p| p.id),
@@ -105,7 +102,7 @@ pub async fn create_node(store: &dyn Store, tenancy: &EnvironmentTenancy, contex
 /// Rename and/or move. Descendants follow in the same statement set, so inheritance follows the
 /// move at once.
 pub async fn update_node(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     id: &str,
@@ -133,10 +130,7 @@ pub async fn update_node(
     let updated = Node {
         parent_id: parent.as_ref().map(|p| p.id.clone()),
         id_path: node_path::child(parent.as_ref().map(|p| p.id_path.as_str()), &current.id),
-        path: match &parent {
-            Some(p) => format!("{} / {name}", p.path),
-            None => name.clone(),
-        },
+        path: node_path::child_path(parent.as_ref().map(|p| p.path.as_str()), &name),
         name,
         kind,
         depth,
@@ -165,7 +159,7 @@ pub async fn update_node(
 
 /// Refused (409) while the node has children or assignments in its subtree, unless `cascade`:
 /// then the whole subtree goes, with its assignments, each audited.
-pub async fn delete_node(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
+pub async fn delete_node(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
     let node = get_node(store, tenancy, id).await?;
     let (children, assignments) = store.node_usage(&node).await?;
     if !cascade && (children > 0 || assignments > 0) {

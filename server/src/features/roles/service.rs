@@ -14,14 +14,14 @@ use crate::{
     domain::{audit::AuditContext, role, tenancy::EnvironmentTenancy, time::timestamp},
     features::assignments,
     ids::new_id,
-    store::{AssignmentFilter, ChangeSet, InsertBatch, Permission, Resource, Role, RolePermission, Store, StoreError, WriteOp},
+    store::{AssignmentFilter, ChangeSet, InsertBatch, Permission, Resource, Role, RolePermission, Store, WriteOp},
     web::{
         error::{AppError, AppResult},
         paging::page_spec,
     },
 };
 
-pub async fn list_resources(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResult<Vec<ResourceResponse>> {
+pub async fn list_resources(store: &Store, tenancy: &EnvironmentTenancy) -> AppResult<Vec<ResourceResponse>> {
     let permissions = store.permissions(&tenancy.environment.id).await?;
     Ok(store
         .resources(&tenancy.environment.id)
@@ -35,7 +35,7 @@ pub async fn list_resources(store: &dyn Store, tenancy: &EnvironmentTenancy) -> 
         .collect())
 }
 
-pub async fn list_permissions(store: &dyn Store, tenancy: &EnvironmentTenancy) -> AppResult<Vec<PermissionResponse>> {
+pub async fn list_permissions(store: &Store, tenancy: &EnvironmentTenancy) -> AppResult<Vec<PermissionResponse>> {
     Ok(store
         .permissions(&tenancy.environment.id)
         .await?
@@ -44,7 +44,7 @@ pub async fn list_permissions(store: &dyn Store, tenancy: &EnvironmentTenancy) -
         .collect())
 }
 
-async fn role_responses(store: &dyn Store, roles: Vec<Role>) -> AppResult<Vec<RoleResponse>> {
+async fn role_responses(store: &Store, roles: Vec<Role>) -> AppResult<Vec<RoleResponse>> {
     let ids: Vec<&str> = roles.iter().map(|r| r.id.as_str()).collect();
     let mut keys: HashMap<String, Vec<String>> = HashMap::new();
     for (role_id, key) in store.role_permission_keys(&ids).await? {
@@ -64,26 +64,26 @@ async fn role_responses(store: &dyn Store, roles: Vec<Role>) -> AppResult<Vec<Ro
         .collect())
 }
 
-async fn role_response(store: &dyn Store, role: Role) -> AppResult<RoleResponse> {
+async fn role_response(store: &Store, role: Role) -> AppResult<RoleResponse> {
     Ok(role_responses(store, vec![role]).await?.remove(0))
 }
 
-pub async fn list_roles(store: &dyn Store, tenancy: &EnvironmentTenancy, query: &ListQuery) -> AppResult<Paginated<RoleResponse>> {
+pub async fn list_roles(store: &Store, tenancy: &EnvironmentTenancy, query: &ListQuery) -> AppResult<Paginated<RoleResponse>> {
     let (page, spec) = page_spec(query)?;
     let (roles, total) = store.role_page(&tenancy.environment.id, &spec).await?;
     Ok(page_of(role_responses(store, roles).await?, page, total as u64))
 }
 
-async fn find_role(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Role> {
+async fn find_role(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Role> {
     store.role_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "role" })
 }
 
-pub async fn get_role(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<RoleResponse> {
+pub async fn get_role(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<RoleResponse> {
     role_response(store, find_role(store, tenancy, id).await?).await
 }
 
 /// A role that may be changed: system roles are visible but reserved (400).
-async fn editable_role(store: &dyn Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Role> {
+async fn editable_role(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Role> {
     let role = find_role(store, tenancy, id).await?;
     role::usable(&role)?;
     Ok(role)
@@ -104,7 +104,7 @@ fn role_state(role: &Role, permissions: &[String]) -> Value {
     json!({ "id": role.id, "name": role.name, "description": role.description, "permissions": permissions })
 }
 
-pub async fn create_role(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateRoleRequest) -> AppResult<RoleResponse> {
+pub async fn create_role(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, request: CreateRoleRequest) -> AppResult<RoleResponse> {
     request.validate()?;
     let existing = store.permissions(&tenancy.environment.id).await?;
     let ids = permission_ids("permissions", &request.permissions, &existing)?;
@@ -123,20 +123,11 @@ pub async fn create_role(store: &dyn Store, tenancy: &EnvironmentTenancy, contex
         roles: vec![role.clone()],
         ..Default::default()
     };
-    store.insert_batch(&batch).await.map_err(|err| name_conflict(err, "role"))?;
+    store.insert_batch(&batch).await?;
     role_response(store, role).await
 }
 
-fn name_conflict(err: StoreError, what: &str) -> AppError {
-    match err {
-        StoreError::Conflict => {
-            AppError::Conflict { code: "name_taken", message: format!("Another {what} in this environment already has this name.") }
-        }
-        other => other.into(),
-    }
-}
-
-pub async fn update_role(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, request: UpdateRoleRequest) -> AppResult<RoleResponse> {
+pub async fn update_role(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, request: UpdateRoleRequest) -> AppResult<RoleResponse> {
     request.validate()?;
     let current = editable_role(store, tenancy, id).await?;
     let updated = Role {
@@ -159,12 +150,12 @@ pub async fn update_role(store: &dyn Store, tenancy: &EnvironmentTenancy, contex
             ..Default::default()
         },
     };
-    store.apply_changes(&changes).await.map_err(|err| name_conflict(err, "role"))?;
+    store.apply_changes(&changes).await?;
     role_response(store, updated).await
 }
 
 /// Refused (409) while assignments use the role, unless `cascade`.
-pub async fn delete_role(store: &dyn Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
+pub async fn delete_role(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
     let role = editable_role(store, tenancy, id).await?;
     let in_use = store.role_assignment_count(id).await?;
     if in_use > 0 && !cascade {
@@ -187,7 +178,7 @@ pub async fn delete_role(store: &dyn Store, tenancy: &EnvironmentTenancy, contex
 }
 
 pub async fn set_role_permissions(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     id: &str,
@@ -219,7 +210,7 @@ pub async fn set_role_permissions(
 /// `setup/resource-permissions` (seed page): creates missing resources and permissions, skips
 /// keys that exist, and grants keys to existing roles, in one transaction.
 pub async fn setup_resource_permissions(
-    store: &dyn Store,
+    store: &Store,
     tenancy: &EnvironmentTenancy,
     context: &AuditContext,
     request: SetupResourcePermissionsRequest,

@@ -27,7 +27,7 @@ fn invalid_credentials() -> AppError {
 /// password), opens a session and returns its token. The sign-in is audited in every account
 /// the admin belongs to.
 pub async fn login(
-    store: &dyn Store,
+    store: &Store,
     keys: &TokenKeys,
     lifetimes: &SessionLifetimes,
     request: LoginRequest,
@@ -62,7 +62,7 @@ pub fn refresh(keys: &TokenKeys, lifetimes: &SessionLifetimes, admin: &AdminAuth
 }
 
 /// Ends the session: its token stops working at once, wherever it was copied.
-pub async fn logout(store: &dyn Store, admin: &AdminAuth, request_id: Option<String>) -> AppResult<()> {
+pub async fn logout(store: &Store, admin: &AdminAuth, request_id: Option<String>) -> AppResult<()> {
     let now = Timestamp::now().as_millis();
     let audit = session_audit(store, &admin.admin_id, &admin.session_id, "admin.logout", request_id, now).await?;
     store.revoke_session(&admin.session_id, now, &audit).await?;
@@ -86,7 +86,7 @@ fn issue(
 }
 
 async fn session_audit(
-    store: &dyn Store,
+    store: &Store,
     admin_id: &str,
     session_id: &str,
     action: &'static str,
@@ -113,7 +113,7 @@ async fn session_audit(
 }
 
 /// The signed-in admin and every account → application → environment it can open.
-pub async fn me(store: &dyn Store, admin: &AdminAuth) -> AppResult<MeResponse> {
+pub async fn me(store: &Store, admin: &AdminAuth) -> AppResult<MeResponse> {
     let profile = store.admin_by_id(&admin.admin_id).await?.ok_or_else(|| AppError::unauthorized("The session has ended."))?;
     let mut accounts = Vec::new();
     for (account, membership) in store.admin_memberships(&admin.admin_id).await? {

@@ -38,8 +38,8 @@ where
 pub fn assignment_view_order(slice: &Slice, collation: &str) -> String {
     let dir = sort_direction(slice.order);
     let key = match slice.sort {
-        AssignmentSort::Name => format!("LOWER(i.name) {collation} {dir}, i.name {collation} {dir}, "),
-        AssignmentSort::Role => format!("LOWER(r.name) {collation} {dir}, r.name {collation} {dir}, "),
+        AssignmentSort::Name => format!("i.name_folded {collation} {dir}, i.name {collation} {dir}, "),
+        AssignmentSort::Role => format!("r.name_folded {collation} {dir}, r.name {collation} {dir}, "),
         AssignmentSort::CreatedAt => format!("a.created_at {dir}, "),
     };
     format!("{key}a.id {dir}")
@@ -84,10 +84,10 @@ where
         }
     }
     if let Some(pattern) = search {
-        builder.push(" AND (LOWER(i.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
-        builder.push(" OR LOWER(i.email) LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
-        builder.push(" OR LOWER(r.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
-        builder.push(" OR LOWER(n.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+        builder.push(" AND (i.name_folded LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+        builder.push(" OR i.email_normalized LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+        builder.push(" OR r.name_folded LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+        builder.push(" OR n.name_folded LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
     }
 }
 
@@ -118,8 +118,8 @@ pub async fn identity_assignments(db: &Db, filter: &IdentityAssignmentFilter) ->
         IdentityAssignmentSort::UpdatedAt => format!("a.updated_at {dir}"),
         IdentityAssignmentSort::EffectiveFrom => format!("COALESCE(a.effective_from, -9223372036854775807) {dir}"),
         IdentityAssignmentSort::EffectiveTo => format!("COALESCE(a.effective_to, 9223372036854775807) {dir}"),
-        IdentityAssignmentSort::Role => format!("LOWER(r.name) {collation} {dir}"),
-        IdentityAssignmentSort::Node => format!("LOWER(n.name) {collation} {dir}"),
+        IdentityAssignmentSort::Role => format!("r.name_folded {collation} {dir}"),
+        IdentityAssignmentSort::Node => format!("n.name_folded {collation} {dir}"),
     };
     let page = Page { order_by: format!("{key}, a.id {dir}"), limit: filter.limit, offset: filter.offset };
     on_db!(db, |pool| {
@@ -129,8 +129,8 @@ pub async fn identity_assignments(db: &Db, filter: &IdentityAssignmentFilter) ->
             builder.push_bind(filter.identity_id.as_str()).push(" AND a.environment_id IN");
             push_in_list(&mut builder, &environments);
             if let Some(pattern) = pattern.as_deref() {
-                builder.push(" AND (LOWER(r.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
-                builder.push(" OR LOWER(n.name) LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+                builder.push(" AND (r.name_folded LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+                builder.push(" OR n.name_folded LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
             }
             builder
         };

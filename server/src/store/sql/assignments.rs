@@ -68,7 +68,7 @@ pub async fn existing_triples(db: &Db, triples: &[(&str, &str, &str)]) -> StoreR
 }
 
 /// Multi-row inserts of `rows`, in the caller's transaction.
-pub async fn insert_assignment_rows(tx: &mut Tx, rows: &[Assignment]) -> StoreResult<()> {
+pub(in crate::store) async fn insert_assignment_rows(tx: &mut Tx, rows: &[Assignment]) -> StoreResult<()> {
     on_tx!(tx, |conn| insert_rows(conn, "assignments", &ASSIGNMENT_COLUMNS, rows, |mut row, a| {
         row.push_bind(a.id.as_str())
             .push_bind(a.environment_id.as_str())

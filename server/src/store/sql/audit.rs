@@ -12,7 +12,7 @@ const AUDIT_COLUMNS: [&str; 12] =
     ["id", "account_id", "environment_id", "actor_type", "actor_id", "action", "target_type", "target_id", "before_state", "after_state", "request_id", "created_at"];
 
 /// The events of a write, in its transaction.
-pub async fn insert_audit_events(tx: &mut Tx, events: &[AuditEvent]) -> StoreResult<()> {
+pub(in crate::store) async fn insert_audit_events(tx: &mut Tx, events: &[AuditEvent]) -> StoreResult<()> {
     on_tx!(tx, |conn| insert_rows(conn, "audit_events", &AUDIT_COLUMNS, events, |mut row, e| {
         row.push_bind(e.id.as_str())
             .push_bind(e.account_id.as_str())

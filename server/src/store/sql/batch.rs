@@ -1,6 +1,8 @@
 //! Rows of every table written together (`InsertBatch`): the demo data, provisioning, and the
 //! inserts of a `ChangeSet`. Also the whole database's row counts.
 
+use app::dto::fold_case;
+
 use super::{assignments::insert_assignment_rows, audit::insert_audit_events, idempotency::insert_idempotency};
 use crate::store::{
     InsertBatch, Node, StoreResult, TableCounts,
@@ -17,7 +19,7 @@ pub async fn insert_batch(db: &Db, batch: &InsertBatch) -> StoreResult<()> {
 }
 
 /// Every row of the batch, in foreign-key order, inside the caller's transaction.
-pub async fn insert_all(tx: &mut Tx, batch: &InsertBatch) -> StoreResult<()> {
+pub(in crate::store) async fn insert_all(tx: &mut Tx, batch: &InsertBatch) -> StoreResult<()> {
     // Parents before children, so the self-referencing foreign key holds row by row.
     let mut nodes: Vec<&Node> = batch.nodes.iter().collect();
     nodes.sort_by_key(|node| node.depth);
@@ -50,16 +52,18 @@ pub async fn insert_all(tx: &mut Tx, batch: &InsertBatch) -> StoreResult<()> {
         insert_rows(
             conn,
             "nodes",
-            &["id", "environment_id", "parent_id", "name", "kind", "id_path", "path", "depth", "created_at", "updated_at"],
+            &["id", "environment_id", "parent_id", "name", "name_folded", "kind", "id_path", "path", "path_folded", "depth", "created_at", "updated_at"],
             &nodes,
             |mut row, n| {
                 row.push_bind(n.id.as_str())
                     .push_bind(n.environment_id.as_str())
                     .push_bind(n.parent_id.as_deref())
                     .push_bind(n.name.as_str())
+                    .push_bind(fold_case(&n.name))
                     .push_bind(n.kind.as_str())
                     .push_bind(n.id_path.as_str())
                     .push_bind(n.path.as_str())
+                    .push_bind(fold_case(&n.path))
                     .push_bind(n.depth)
                     .push_bind(n.created_at)
                     .push_bind(n.updated_at);
@@ -69,7 +73,7 @@ pub async fn insert_all(tx: &mut Tx, batch: &InsertBatch) -> StoreResult<()> {
         insert_rows(
             conn,
             "identities",
-            &["id", "application_id", "first_name", "last_name", "name", "email", "email_normalized", "avatar_url", "status", "created_at", "updated_at"],
+            &["id", "application_id", "first_name", "last_name", "name", "name_folded", "email", "email_normalized", "avatar_url", "status", "created_at", "updated_at"],
             &batch.identities,
             |mut row, i| {
                 row.push_bind(i.id.as_str())
@@ -77,6 +81,7 @@ pub async fn insert_all(tx: &mut Tx, batch: &InsertBatch) -> StoreResult<()> {
                     .push_bind(i.first_name.as_str())
                     .push_bind(i.last_name.as_str())
                     .push_bind(i.name.as_str())
+                    .push_bind(fold_case(&i.name))
                     .push_bind(i.email.as_str())
                     .push_bind(i.email_normalized.as_str())
                     .push_bind(i.avatar_url.as_deref())
@@ -102,12 +107,13 @@ pub async fn insert_all(tx: &mut Tx, batch: &InsertBatch) -> StoreResult<()> {
         insert_rows(
             conn,
             "roles",
-            &["id", "environment_id", "name", "description", "is_system", "created_at", "updated_at"],
+            &["id", "environment_id", "name", "name_folded", "description", "is_system", "created_at", "updated_at"],
             &batch.roles,
             |mut row, r| {
                 row.push_bind(r.id.as_str())
                     .push_bind(r.environment_id.as_str())
                     .push_bind(r.name.as_str())
+                    .push_bind(fold_case(&r.name))
                     .push_bind(r.description.as_deref())
                     .push_bind(r.is_system)
                     .push_bind(r.created_at)

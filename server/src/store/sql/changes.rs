@@ -1,6 +1,7 @@
 //! `ChangeSet`: the updates and deletes of one directory request (identities, roles, nodes,
 //! environments, API keys), then its inserts, in one transaction.
 
+use app::dto::fold_case;
 use sqlx::QueryBuilder;
 
 use super::batch::insert_all;
@@ -22,7 +23,7 @@ async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
     on_tx!(tx, |conn| match op {
         WriteOp::UpdateIdentity(i) => sqlx::query(
             "UPDATE identities SET first_name = $1, last_name = $2, name = $3, email = $4, email_normalized = $5, \
-             avatar_url = $6, status = $7, updated_at = $8 WHERE id = $9",
+             avatar_url = $6, status = $7, updated_at = $8, name_folded = $10 WHERE id = $9",
         )
         .bind(&i.first_name)
         .bind(&i.last_name)
@@ -33,15 +34,17 @@ async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
         .bind(&i.status)
         .bind(i.updated_at)
         .bind(&i.id)
+        .bind(fold_case(&i.name))
         .execute(&mut *conn)
         .await
         .map(drop),
         WriteOp::DeleteIdentity(id) => sqlx::query("DELETE FROM identities WHERE id = $1").bind(id).execute(&mut *conn).await.map(drop),
-        WriteOp::UpdateRole(r) => sqlx::query("UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE id = $4")
+        WriteOp::UpdateRole(r) => sqlx::query("UPDATE roles SET name = $1, description = $2, updated_at = $3, name_folded = $5 WHERE id = $4")
             .bind(&r.name)
             .bind(&r.description)
             .bind(r.updated_at)
             .bind(&r.id)
+            .bind(fold_case(&r.name))
             .execute(&mut *conn)
             .await
             .map(drop),
@@ -50,17 +53,19 @@ async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
             sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *conn).await.map(drop)
         }
         WriteOp::RewriteSubtree { node: n, old_id_path, old_path, depth_delta } => {
-            sqlx::query("UPDATE nodes SET name = $1, kind = $2, parent_id = $3, updated_at = $4 WHERE id = $5")
+            sqlx::query("UPDATE nodes SET name = $1, kind = $2, parent_id = $3, updated_at = $4, name_folded = $6 WHERE id = $5")
                 .bind(&n.name)
                 .bind(&n.kind)
                 .bind(&n.parent_id)
                 .bind(n.updated_at)
                 .bind(&n.id)
+                .bind(fold_case(&n.name))
                 .execute(&mut *conn)
                 .await?;
             // The node and its descendants: new prefixes, shifted depth.
             sqlx::query(
                 "UPDATE nodes SET id_path = $1 || SUBSTR(id_path, $2), path = $3 || SUBSTR(path, $4), \
+                 path_folded = $9 || SUBSTR(path_folded, $10), \
                  depth = depth + $5, updated_at = $6 WHERE environment_id = $7 AND id_path LIKE $8",
             )
             .bind(&n.id_path)
@@ -71,6 +76,10 @@ async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
             .bind(n.updated_at)
             .bind(&n.environment_id)
             .bind(format!("{old_id_path}%"))
+            // fold_case folds one character at a time, so a descendant's folded path is the
+            // folded new prefix followed by the rest of its folded path.
+            .bind(fold_case(&n.path))
+            .bind(fold_case(old_path).chars().count() as i32 + 1)
             .execute(&mut *conn)
             .await
             .map(drop)

@@ -23,7 +23,7 @@ pub async fn save_idempotency_record(db: &Db, record: &IdempotencyRecord) -> Sto
 
 /// Deletes the expired records (by the created_at index), then inserts `record`, in the
 /// caller's transaction.
-pub async fn insert_idempotency(tx: &mut Tx, record: &IdempotencyRecord) -> StoreResult<()> {
+pub(in crate::store) async fn insert_idempotency(tx: &mut Tx, record: &IdempotencyRecord) -> StoreResult<()> {
     on_tx!(tx, |conn| {
         sqlx::query("DELETE FROM idempotency_records WHERE created_at < $1")
             .bind(record.created_at - IDEMPOTENCY_TTL_MS)

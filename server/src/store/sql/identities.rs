@@ -8,7 +8,7 @@ use crate::store::{
     db::{Db, IDS_PER_STATEMENT, Record, fetch_chunked, like_pattern, map_db_error, on_db, on_tx, push_in_list, rows_by_ids, sort_direction},
     paging::{Page, Selecting, count_then_page},
 };
-use app::dto::IdentitySort;
+use app::dto::{IdentitySort, IdentityStatus};
 
 pub async fn identity_by_email(db: &Db, application_id: &str, email_normalized: &str) -> StoreResult<Option<Identity>> {
     db.fetch_optional("SELECT * FROM identities WHERE application_id = $1 AND email_normalized = $2", &[application_id, email_normalized]).await
@@ -23,7 +23,7 @@ pub async fn identities_by_ids(db: &Db, application_id: &str, ids: &[&str]) -> S
 }
 
 /// `(id, status)` of those of `ids` that exist in the application; see the trait.
-pub async fn identity_statuses(db: &Db, application_id: &str, ids: &[&str]) -> StoreResult<Vec<(String, String)>> {
+pub async fn identity_statuses(db: &Db, application_id: &str, ids: &[&str]) -> StoreResult<Vec<(String, IdentityStatus)>> {
     // The usual case is that every identity exists and is active: count them first, one row
     // back instead of one row per id. (Ids are primary keys, so a count equal to the number of
     // distinct ids means each of them matched.)
@@ -40,9 +40,9 @@ pub async fn identity_statuses(db: &Db, application_id: &str, ids: &[&str]) -> S
     })
     .await)?;
     if counts.iter().map(|(active,)| active).sum::<i64>() == ids.len() as i64 {
-        return Ok(ids.iter().map(|id| ((*id).to_owned(), "active".to_owned())).collect());
+        return Ok(ids.iter().map(|id| ((*id).to_owned(), IdentityStatus::Active)).collect());
     }
-    let found: Vec<(String, String, String)> = on_db!(db, |pool| rows_by_ids(pool, "id, application_id, status", "identities", &ids, |(_, application, _): &(String, String, String)| application == application_id).await)?;
+    let found: Vec<(String, String, IdentityStatus)> = on_db!(db, |pool| rows_by_ids(pool, "id, application_id, status", "identities", &ids, |(_, application, _): &(String, String, IdentityStatus)| application == application_id).await)?;
     Ok(found.into_iter().map(|(id, _, status)| (id, status)).collect())
 }
 
@@ -50,7 +50,7 @@ pub async fn identity_page(db: &Db, application_id: &str, spec: &IdentityPageSpe
     let pattern = spec.page.search.as_deref().map(like_pattern);
     let collation = db.sort_collation();
     let key = match spec.sort {
-        IdentitySort::Name => format!("LOWER(name) {collation}"),
+        IdentitySort::Name => format!("name_folded {collation}"),
         IdentitySort::Email => format!("email_normalized {collation}"),
         IdentitySort::CreatedAt => "created_at".to_owned(),
     };
@@ -62,7 +62,7 @@ pub async fn identity_page(db: &Db, application_id: &str, spec: &IdentityPageSpe
             let mut builder = QueryBuilder::new(format!("{select} FROM identities WHERE application_id = "));
             builder.push_bind(application_id);
             if let Some(pattern) = &pattern {
-                builder.push(" AND (LOWER(name) LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\'");
+                builder.push(" AND (name_folded LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\'");
                 builder.push(" OR email_normalized LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\')");
             }
             if let Some(status) = spec.status {

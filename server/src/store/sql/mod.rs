@@ -1,5 +1,6 @@
 //! The statements of the store, by feature. Each function is written once for both backends
-//! (see `store/db.rs`) and called by the one `Store` implementation, `store/sql_store.rs`.
+//! (see `store/db.rs`) and called by the `impl Store` blocks of the features (`features/*/store.rs`)
+//! and of `store/`.
 
 pub mod api_keys;
 pub mod assignment_lists;
@@ -7,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod batch;
 pub mod changes;
+pub mod folding;
 pub mod identities;
 pub mod idempotency;
 pub mod nodes;

@@ -36,8 +36,8 @@ pub async fn node_page(db: &Db, environment_id: &str, spec: &PageSpec) -> StoreR
             let mut builder = QueryBuilder::new(format!("{select} FROM nodes WHERE environment_id = "));
             builder.push_bind(environment_id);
             if let Some(pattern) = &pattern {
-                builder.push(" AND (LOWER(name) LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\'");
-                builder.push(" OR LOWER(path) LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\')");
+                builder.push(" AND (name_folded LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\'");
+                builder.push(" OR path_folded LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\')");
             }
             builder
         };

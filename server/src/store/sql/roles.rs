@@ -18,7 +18,7 @@ pub async fn role_by_id(db: &Db, environment_id: &str, id: &str) -> StoreResult<
 
 pub async fn role_page(db: &Db, environment_id: &str, spec: &PageSpec) -> StoreResult<(Vec<Role>, i64)> {
     let pattern = spec.search.as_deref().map(like_pattern);
-    let order_by = format!("LOWER(name) {} {}, id", db.sort_collation(), sort_direction(spec.order));
+    let order_by = format!("name_folded {} {}, id", db.sort_collation(), sort_direction(spec.order));
     let page = Page { order_by, limit: spec.limit, offset: spec.offset };
     on_db!(db, |pool| {
         let query = |selecting: Selecting| {
@@ -26,7 +26,7 @@ pub async fn role_page(db: &Db, environment_id: &str, spec: &PageSpec) -> StoreR
             let mut builder = QueryBuilder::new(format!("{select} FROM roles WHERE environment_id = "));
             builder.push_bind(environment_id);
             if let Some(pattern) = &pattern {
-                builder.push(" AND LOWER(name) LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\'");
+                builder.push(" AND name_folded LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\'");
             }
             builder
         };

@@ -16,7 +16,7 @@ struct AccountMembership {
     account: Account,
     account_id: String,
     admin_id: String,
-    role: String,
+    role: app::dto::MembershipRole,
     member_since: i64,
 }
 
