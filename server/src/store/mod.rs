@@ -14,6 +14,7 @@
 //! statements, by feature), `paging.rs` (count, then fetch the page), and what differs per
 //! backend in `sqlite.rs` and `postgres.rs`.
 
+pub mod backup;
 mod db;
 mod paging;
 mod postgres;
@@ -53,6 +54,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Config(String),
+    /// The database cannot be reached or is not the one this process opened (a SQLite file
+    /// removed, renamed or replaced): the sentence says which. Checks fail closed on it (503).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +87,8 @@ pub trait Store: Send + Sync + 'static {
     /// Applies pending migrations (idempotent).
     async fn migrate(&self) -> StoreResult<()>;
 
-    /// One round trip; `/readyz` uses it.
+    /// One round trip; `/readyz` and the database health monitor use it. On SQLite it also
+    /// fails ([`StoreError::Unavailable`]) when the file is no longer at its path.
     async fn ping(&self) -> StoreResult<()>;
 
     /// Writes every row of the batch in one transaction, or none of them.

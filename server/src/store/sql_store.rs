@@ -18,18 +18,20 @@ pub struct SqlStore {
     generation: AtomicU64,
     /// SQLite's background WAL checkpoints; stopped when the store is dropped.
     _checkpointer: Option<sqlite::Checkpointer>,
+    /// The SQLite file as opened, which [`Store::ping`] holds the path to.
+    file: Option<sqlite::DatabaseFile>,
 }
 
 impl SqlStore {
     /// Opens `url` (`sqlite:...`, `postgres://...` or `postgresql://...`).
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let (db, checkpointer) = if url.starts_with("sqlite:") {
+        let (db, checkpointer, file) = if url.starts_with("sqlite:") {
             let (pool, checkpointer) = sqlite::connect(url).await?;
-            (Db::Sqlite(pool), Some(checkpointer))
+            (Db::Sqlite(pool), Some(checkpointer), sqlite::DatabaseFile::opened(url)?)
         } else {
-            (Db::Postgres(postgres::connect(url).await?), None)
+            (Db::Postgres(postgres::connect(url).await?), None, None)
         };
-        Ok(Self { db, generation: AtomicU64::new(0), _checkpointer: checkpointer })
+        Ok(Self { db, generation: AtomicU64::new(0), _checkpointer: checkpointer, file })
     }
 
     fn bump(&self) -> Bump<'_> {
@@ -54,6 +56,11 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
+        // An open SQLite connection keeps working on a file that was removed or renamed: the
+        // round trip alone would say yes, so the path is checked first.
+        if let Some(file) = &self.file {
+            file.check()?;
+        }
         sql::batch::ping(&self.db).await
     }
 

@@ -18,7 +18,16 @@ pub fn backend_name() -> &'static str {
 }
 
 pub async fn test_store() -> Arc<dyn Store> {
-    let url = match postgres_server_url() {
+    let url = test_database_url().await;
+    let store = store::connect(&url).await.expect("test database opens");
+    store.migrate().await.expect("migrations apply");
+    store
+}
+
+/// The URL of a fresh, empty database of the suite's backend (removed when the test ends), for
+/// tests that hand it to a `canopy` process.
+pub async fn test_database_url() -> String {
+    match postgres_server_url() {
         Some(server_url) => {
             let (url, name) = fresh_postgres_database(&server_url).await;
             on_thread_exit(Scratch::Postgres { server_url, name });
@@ -30,10 +39,7 @@ pub async fn test_store() -> Arc<dyn Store> {
             on_thread_exit(Scratch::Sqlite(dir));
             url
         }
-    };
-    let store = store::connect(&url).await.expect("test database opens");
-    store.migrate().await.expect("migrations apply");
-    store
+    }
 }
 
 /// Creates an empty database on the server and returns its URL and name.
