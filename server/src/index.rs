@@ -20,6 +20,7 @@ use app::dto::{AssignmentSort, AssignmentStatus, SortOrder, fold_case};
 
 use crate::{
     domain::node_path,
+    features::health::monitor::DatabaseHealth,
     store::{Assignment, AssignmentFilter, AssignmentView, IdentityPageSpec, PageSpec, Slice, Store, StoreResult},
 };
 
@@ -427,6 +428,8 @@ impl EnvIndex {
 pub struct Indexes {
     store: Arc<Store>,
     enabled: bool,
+    /// An index is trusted only while the database was confirmed reachable a moment ago.
+    database: Arc<DatabaseHealth>,
     slots: Mutex<HashMap<String, Slot>>,
 }
 
@@ -437,14 +440,21 @@ struct Slot {
 }
 
 impl Indexes {
-    pub fn new(store: Arc<Store>, enabled: bool) -> Self {
-        Self { store, enabled, slots: Mutex::new(HashMap::new()) }
+    pub fn new(store: Arc<Store>, enabled: bool, database: Arc<DatabaseHealth>) -> Self {
+        Self { store, enabled, database, slots: Mutex::new(HashMap::new()) }
     }
 
-    /// The environment's index if it is current; otherwise `None` (use SQL) and a rebuild is
-    /// started in the background unless one is running.
+    /// What is known about the database the indexes copy.
+    pub fn database(&self) -> &DatabaseHealth {
+        &self.database
+    }
+
+    /// The environment's index if it is current and the database was confirmed reachable
+    /// within [`TRUST_FOR`](crate::features::health::monitor::TRUST_FOR); otherwise `None` (use
+    /// SQL, which fails while the database is gone) and a rebuild is started in the background
+    /// unless one is running.
     pub fn current(self: &Arc<Self>, environment_id: &str, application_id: &str) -> Option<Arc<EnvIndex>> {
-        if !self.enabled {
+        if !self.enabled || !self.database.trusted() {
             return None;
         }
         let generation = self.store.generation();
@@ -468,7 +478,11 @@ impl Indexes {
     pub async fn rebuild(&self, environment_id: &str, application_id: &str) -> Option<Arc<EnvIndex>> {
         let started = std::time::Instant::now();
         let loaded = match EnvIndex::load(self.store.as_ref(), environment_id, application_id).await {
-            Ok(index) => index.map(Arc::new),
+            Ok(index) => {
+                // Its queries were round trips that succeeded.
+                self.database.confirmed();
+                index.map(Arc::new)
+            }
             Err(err) => {
                 tracing::warn!(%err, environment_id, "index rebuild failed; lists and checks use SQL");
                 None

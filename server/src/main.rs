@@ -1,6 +1,6 @@
 //! `canopy`: the server and its administration commands.
 
-use std::{process::ExitCode, sync::Arc, time::Instant};
+use std::{path::PathBuf, process::ExitCode, sync::Arc, time::Instant};
 
 use clap::{Parser, Subcommand};
 use leptos::config::{Env, LeptosOptions};
@@ -59,6 +59,20 @@ enum Command {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+    /// Copy the SQLite database to FILE, consistently, while the server may be serving it
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        /// Where the copy goes; an existing file there is replaced once the copy is checked.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a backup made by `canopy backup`; stop the server first
+    /// (PostgreSQL: use pg_restore).
+    Restore {
+        /// The backup to restore.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
 }
 
 /// `canopy` with no subcommand serves with the defaults (and the environment's settings).
@@ -83,6 +97,12 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let command = cli.command.unwrap_or_else(|| Command::Serve(ServeDefaults::parse_from(["canopy"]).args));
+    // These two work on the database file, without opening (or migrating) it as a store.
+    match &command {
+        Command::Backup { to } => return store::backup::backup(&cli.common.database_url, to).await.map(|done| println!("{done}")),
+        Command::Restore { from } => return store::backup::restore(&cli.common.database_url, from).await.map(|done| println!("{done}")),
+        _ => {}
+    }
     let store = open_store(&cli.common.database_url).await?;
     match command {
         Command::Serve(args) => serve(cli.common, args, store).await,
@@ -113,6 +133,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{secret}");
             Ok(())
         }
+        Command::Backup { .. } | Command::Restore { .. } => unreachable!("handled before the store is opened"),
     }
 }
 

@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 use crate::{
     auth::{PrincipalCache, TokenKeys},
     config::ServerConfig,
+    features::health::monitor::DatabaseHealth,
     index::Indexes,
     store::Store,
 };
@@ -22,12 +23,16 @@ pub struct AppState {
     pub index: Arc<Indexes>,
     /// Verified API keys and management tokens, valid while no write has happened since.
     pub principals: Arc<PrincipalCache>,
+    /// Whether the database answered a moment ago (pinged in the background); the index is
+    /// trusted only while it did, and checks answer 503 while it is down.
+    pub database: Arc<DatabaseHealth>,
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
-        let index = Arc::new(Indexes::new(store.clone(), config.index_enabled));
-        Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index, principals: Arc::default() }
+        let database = DatabaseHealth::start(&store);
+        let index = Arc::new(Indexes::new(store.clone(), config.index_enabled, database.clone()));
+        Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index, principals: Arc::default(), database }
     }
 }
 

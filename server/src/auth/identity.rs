@@ -22,6 +22,9 @@ impl FromRequestParts<AppState> for IdentityAuth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Every identity endpoint is a check or reads permissions: with the database down, a
+        // 503 at once rather than after the pool's connect timeout.
+        state.database.refuse_when_down()?;
         if let Some(raw) = api_key_header(&parts.headers)? {
             verify_api_key(state, &raw).await?;
             return Err(AppError::wrong_principal("This endpoint is for identities; API keys cannot call it."));

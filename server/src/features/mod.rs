@@ -41,8 +41,9 @@ pub mod environments {
     mod store;
 }
 pub mod health {
-    //! Liveness and readiness.
+    //! Liveness and readiness, and the database health monitor checks rely on.
     pub mod docs;
+    pub mod monitor;
     pub mod routes;
     pub mod service;
 }

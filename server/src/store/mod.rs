@@ -12,9 +12,11 @@
 //!
 //! Where things are: [`records`] (the row types), `db.rs` (the pool of either backend and the
 //! `on_db!` / `on_tx!` dispatch), `sql/` (the statements, by feature, each written once for
-//! both backends), `tenancy.rs` and `idempotency.rs` (the look-ups beneath every feature), `paging.rs` (count, then fetch the page), and what differs per
-//! backend in `sqlite.rs` and `postgres.rs`.
+//! both backends), `tenancy.rs` and `idempotency.rs` (the look-ups beneath every feature),
+//! `paging.rs` (count, then fetch the page), `backup.rs` (`canopy backup` / `restore`), and what
+//! differs per backend in `sqlite.rs` and `postgres.rs`.
 
+pub mod backup;
 mod db;
 mod idempotency;
 mod paging;
@@ -55,6 +57,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Config(String),
+    /// The database cannot be reached or is not the one this process opened (a SQLite file
+    /// removed, renamed or replaced): the sentence says which. Checks fail closed on it (503).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// The schema's unique constraints, named as both migrations name them (see [`UNIQUE_CONSTRAINTS`]).
@@ -140,18 +146,20 @@ pub struct Store {
     generation: AtomicU64,
     /// SQLite's background WAL checkpoints; stopped when the store is dropped.
     _checkpointer: Option<sqlite::Checkpointer>,
+    /// The SQLite file as opened, which [`Store::ping`] holds the path to.
+    file: Option<sqlite::DatabaseFile>,
 }
 
 impl Store {
     /// Opens `url` (`sqlite:...`, `postgres://...` or `postgresql://...`).
     async fn open(url: &str) -> StoreResult<Self> {
-        let (db, checkpointer) = if url.starts_with("sqlite:") {
+        let (db, checkpointer, file) = if url.starts_with("sqlite:") {
             let (pool, checkpointer) = sqlite::connect(url).await?;
-            (Db::Sqlite(pool), Some(checkpointer))
+            (Db::Sqlite(pool), Some(checkpointer), sqlite::DatabaseFile::opened(url)?)
         } else {
-            (Db::Postgres(postgres::connect(url).await?), None)
+            (Db::Postgres(postgres::connect(url).await?), None, None)
         };
-        Ok(Self { db, generation: AtomicU64::new(0), _checkpointer: checkpointer })
+        Ok(Self { db, generation: AtomicU64::new(0), _checkpointer: checkpointer, file })
     }
 
     /// The pool of either backend, for the statements of [`sql`].
@@ -186,9 +194,15 @@ impl Store {
         Ok(())
     }
 
-    /// One round trip; `/readyz` uses it.
+    /// One round trip; `/readyz` and the database health monitor use it. On SQLite it also
+    /// fails ([`StoreError::Unavailable`]) when the file is no longer at its path: an open
+    /// connection keeps working on a file that was removed or renamed, so the round trip alone
+    /// would say yes.
     #[tracing::instrument(skip_all)]
     pub async fn ping(&self) -> StoreResult<()> {
+        if let Some(file) = &self.file {
+            file.check()?;
+        }
         sql::batch::ping(self.db()).await
     }
 

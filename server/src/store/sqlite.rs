@@ -72,6 +72,58 @@ pub(super) async fn begin(pool: &SqlitePool) -> sqlx::Result<Transaction<'static
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
+/// The database file as the store opened it: its path and its inode. An open connection keeps
+/// reading and writing a file that was removed or renamed (the inode lives on until the last
+/// descriptor closes), so only the path says whether the file is still the database: missing
+/// or another file (a new inode: restored or copied over) means the store is cut off from the
+/// database an operator sees, and the ping fails. A file renamed back is the same
+/// inode, and the ping succeeds again.
+pub(super) struct DatabaseFile {
+    path: std::path::PathBuf,
+    identity: (u64, u64),
+}
+
+impl DatabaseFile {
+    /// The file `url` names, as it is now (just opened); `None` for an in-memory database.
+    pub(super) fn opened(url: &str) -> StoreResult<Option<Self>> {
+        let options = SqliteConnectOptions::from_str(url)?;
+        let path = options.get_filename().to_path_buf();
+        match std::fs::metadata(&path) {
+            Ok(metadata) => Ok(Some(Self { identity: identity(&metadata), path })),
+            // `sqlite::memory:` and friends have no file.
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub(super) fn check(&self) -> StoreResult<()> {
+        let unavailable = |why: String| {
+            tracing::warn!(path = %self.path.display(), "{why}");
+            Err(StoreError::Unavailable(why))
+        };
+        // stat, never open: closing any descriptor of the file would drop the POSIX locks
+        // SQLite's own connections in this process hold on it.
+        match std::fs::metadata(&self.path) {
+            Ok(metadata) if identity(&metadata) == self.identity => Ok(()),
+            Ok(_) => unavailable("the database file was replaced by another file; restart Canopy to serve it".into()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                unavailable("the database file is missing from its path (removed or renamed)".into())
+            }
+            Err(err) => unavailable(format!("the database file cannot be examined: {err}")),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn identity(metadata: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
 /// The background task that checkpoints the WAL; stopped (and its connection closed) when the
 /// store is dropped.
 pub(super) struct Checkpointer {

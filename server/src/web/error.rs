@@ -71,6 +71,16 @@ impl AppError {
         Self::Internal(cause.to_string())
     }
 
+    /// 503 `database_unavailable`: the database cannot be reached, so nothing that depends on
+    /// it is answered (a check fails closed). The cause is logged, not sent.
+    pub fn database_unavailable(cause: &str) -> Self {
+        tracing::warn!(%cause, "database unavailable");
+        AppError::Item {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: ApiErrorBody::new("database_unavailable", "The database is not reachable; try again shortly."),
+        }
+    }
+
     /// One invalid field, for rules checked outside a DTO's `validate`.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
@@ -142,6 +152,8 @@ impl From<StoreError> for AppError {
             StoreError::Constraint => {
                 AppError::invalid_field("body", "The request refers to something that does not exist.")
             }
+            StoreError::Unavailable(reason) => AppError::database_unavailable(&reason),
+            StoreError::Database(err) if unreachable(&err) => AppError::database_unavailable(&err.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -164,6 +176,25 @@ pub fn taken(unique: &Unique) -> (&'static str, &'static str) {
             ("idempotency_in_progress", "Another request with this Idempotency-Key is being processed; retry it shortly.")
         }
         Unique::ApiKeyPrefix | Unique::Other(_) => ("conflict", "This conflicts with existing data."),
+    }
+}
+
+/// Whether `err` says the database cannot be reached (rather than that a statement failed):
+/// no connection to be had, a connection that broke, or a server that is shutting down or
+/// starting (PostgreSQL's classes 08 and 57P; SQLite's I/O and cannot-open errors).
+fn unreachable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // The primary result code is the low byte of the extended one.
+                matches!(code.parse::<i32>().map(|code| code & 0xff), Ok(10 | 14 | 26))
+            } else {
+                code.starts_with("08") || code.starts_with("57P")
+            }
+        }
+        _ => false,
     }
 }
 

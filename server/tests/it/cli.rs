@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-fn canopy(database_url: &str, args: &[&str]) -> Output {
+pub fn canopy(database_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_canopy"))
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -18,11 +18,11 @@ fn temp_sqlite() -> (tempfile::TempDir, String) {
     (dir, url)
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
@@ -98,7 +98,7 @@ fn create_admin_then_create_api_key_prints_the_secret_alone() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "seed", "create-admin", "create-api-key"] {
+    for sub in ["serve", "migrate", "seed", "create-admin", "create-api-key", "backup", "restore"] {
         let output = Command::new(env!("CARGO_BIN_EXE_canopy")).args([sub, "--help"]).output().unwrap();
         assert!(output.status.success(), "{sub} --help");
         assert!(stdout(&output).contains("Usage: canopy"), "{sub}");

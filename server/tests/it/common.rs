@@ -23,7 +23,16 @@ pub async fn test_store() -> Arc<Store> {
 
 /// A fresh store and its URL, for a test that also talks to the database directly.
 pub async fn test_store_and_url() -> (Arc<Store>, String) {
-    let url = match postgres_server_url() {
+    let url = test_database_url().await;
+    let store = store::connect(&url).await.expect("test database opens");
+    store.migrate().await.expect("migrations apply");
+    (store, url)
+}
+
+/// The URL of a fresh, empty database of the suite's backend (removed when the test ends), for
+/// tests that hand it to a `canopy` process.
+pub async fn test_database_url() -> String {
+    match postgres_server_url() {
         Some(server_url) => {
             let (url, name) = fresh_postgres_database(&server_url).await;
             on_thread_exit(Scratch::Postgres { server_url, name });
@@ -35,10 +44,7 @@ pub async fn test_store_and_url() -> (Arc<Store>, String) {
             on_thread_exit(Scratch::Sqlite(dir));
             url
         }
-    };
-    let store = store::connect(&url).await.expect("test database opens");
-    store.migrate().await.expect("migrations apply");
-    (store, url)
+    }
 }
 
 /// Runs one statement on the database at `url` behind the store's back.

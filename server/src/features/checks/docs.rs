@@ -6,6 +6,9 @@ use app::dto::{BatchCheckRequest, BatchCheckResponse, CheckRequest, CheckRespons
 use super::routes::MePermissionsQuery;
 use crate::web::openapi::{Document, Op, PORTAL_APP, MANAGEMENT_API, IDENTITY_API, component};
 
+/// Checks fail closed: never an answer the database cannot confirm.
+const UNAVAILABLE: &str = "The database is not reachable (`database_unavailable`); nothing is answered from memory meanwhile.";
+
 pub fn portal(doc: &mut Document) {
     doc.mount(
         PORTAL_APP,
@@ -14,7 +17,8 @@ pub fn portal(doc: &mut Document) {
             .query::<EffectivePermissionsQuery>()
             .ok(200, "Each permission the identity holds, with the assignments that grant it.", component::<EffectivePermissionsResponse>)
             .error(400, "`environment` is missing.")
-            .error(404, "No identity with this id, no environment with this slug, or no node with `node_id`."),
+            .error(404, "No identity with this id, no environment with this slug, or no node with `node_id`.")
+            .error(503, UNAVAILABLE),
     );
 }
 
@@ -25,7 +29,8 @@ pub fn management(doc: &mut Document) {
             .describe("Only assignments active at `at` (default now) on the node or its ancestors count; inactive identities are never allowed.")
             .json_body(component::<CheckRequest>)
             .ok(200, "The decision, with the granting assignment when allowed.", component::<CheckResponse>)
-            .error(404, "No identity or node with this id in the environment."),
+            .error(404, "No identity or node with this id in the environment.")
+            .error(503, UNAVAILABLE),
     );
     doc.mount(
         MANAGEMENT_API,
@@ -33,7 +38,8 @@ pub fn management(doc: &mut Document) {
             .describe("Results come in request order. An unknown identity or node, or an inactive identity, is `allowed: false` for that item; a malformed permission key fails the request.")
             .json_body(component::<BatchCheckRequest>)
             .ok(200, "One result per check, in request order.", component::<BatchCheckResponse>)
-            .error(413, &format!("The request has more than {MAX_BATCH_CHECKS} checks.")),
+            .error(413, &format!("The request has more than {MAX_BATCH_CHECKS} checks."))
+            .error(503, UNAVAILABLE),
     );
     doc.mount(
         MANAGEMENT_API,
@@ -50,13 +56,15 @@ pub fn management(doc: &mut Document) {
         Op::get("/me/permissions", "my_permissions", "Me", "The caller's effective permissions")
             .query::<MePermissionsQuery>()
             .ok(200, "Each permission the identity holds, with the assignments that grant it.", component::<EffectivePermissionsResponse>)
-            .error(404, "No node with `node_id` in the environment, or the identity no longer exists."),
+            .error(404, "No node with `node_id` in the environment, or the identity no longer exists.")
+            .error(503, UNAVAILABLE),
     );
     doc.mount(
         IDENTITY_API,
         Op::post("/me/check", "my_check", "Me", "May I do this at this node?")
             .json_body(component::<MeCheckRequest>)
             .ok(200, "The decision, with the granting assignment when allowed.", component::<CheckResponse>)
-            .error(404, "No node with this id in the environment, or the identity no longer exists."),
+            .error(404, "No node with this id in the environment, or the identity no longer exists.")
+            .error(503, UNAVAILABLE),
     );
 }

@@ -73,6 +73,7 @@ async fn my_permissions(
     caller: IdentityAuth,
     AppQuery(query): AppQuery<MePermissionsQuery>,
 ) -> AppResult<Json<EffectivePermissionsResponse>> {
+    state.database.refuse_when_down()?;
     let store = state.store.as_ref();
     Ok(Json(service::effective_permissions(store, &caller.tenancy, &caller.identity_id, query.node_id.as_deref(), query.at).await?))
 }
@@ -88,6 +89,7 @@ async fn portal_effective_permissions(
     IdParam(id): IdParam,
     AppQuery(query): AppQuery<EffectivePermissionsQuery>,
 ) -> AppResult<Json<EffectivePermissionsResponse>> {
+    state.database.refuse_when_down()?;
     let (environment, node_id) = (query.environment.as_deref(), query.node_id.as_deref());
     Ok(Json(service::effective_permissions_in(state.store.as_ref(), caller.application(), environment, &id, node_id, query.at).await?))
 }

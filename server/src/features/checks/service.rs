@@ -3,7 +3,10 @@
 //!
 //! A check reads the database directly, so it sees every committed write at once. A batch is
 //! answered with two queries whatever its size: the environment's nodes, and every grant of the
-//! batch's identities at each distinct instant, evaluated in memory.
+//! batch's identities at each distinct instant, evaluated in memory. The in-memory index answers
+//! instead while it is current and the database was confirmed reachable a moment ago; while the
+//! database is down every check is a 503 (`features::health::monitor`), never an answer from
+//! memory that the database can no longer confirm.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -47,8 +50,11 @@ fn reason(grant: Option<&Grant>) -> CheckResponse {
 }
 
 /// `POST /api/v1/check`: unknown identity or node is a 404; an inactive identity is never allowed.
+/// Fails closed: 503 while the database is unreachable, whatever the index holds.
 pub async fn check(store: &Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppResult<CheckResponse> {
     check_key(&request.permission)?;
+    let database = indexes.database();
+    database.refuse_when_down()?;
     if let Some(index) = indexes.current(&tenancy.environment.id, &tenancy.application.id) {
         let at = request.at.unwrap_or_else(Timestamp::now).as_millis();
         return match index.check(&request.identity_id, &request.permission, &request.node_id, at) {
@@ -56,6 +62,10 @@ pub async fn check(store: &Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentT
             decision => Ok(CheckResponse { correlation_id: request.correlation_id.clone(), ..indexed(decision) }),
         };
     }
+    database.watch(check_in_sql(store, tenancy, request)).await
+}
+
+async fn check_in_sql(store: &Store, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppResult<CheckResponse> {
     let identity = store.identity_by_id(&tenancy.application.id, &request.identity_id).await?.ok_or(AppError::NotFound { what: "identity" })?;
     let node = store.node_by_id(&tenancy.environment.id, &request.node_id).await?.ok_or(AppError::NotFound { what: "node" })?;
     let mut response = if !identity.status.is_active() {
@@ -103,6 +113,8 @@ pub async fn check_batch(store: &Store, indexes: &Arc<Indexes>, tenancy: &Enviro
     }
     errors.into_result()?;
 
+    let database = indexes.database();
+    database.refuse_when_down()?;
     if let Some(index) = indexes.current(&tenancy.environment.id, &tenancy.application.id) {
         let now = Timestamp::now().as_millis();
         return Ok(checks
@@ -113,7 +125,10 @@ pub async fn check_batch(store: &Store, indexes: &Arc<Indexes>, tenancy: &Enviro
             })
             .collect());
     }
+    database.watch(check_batch_in_sql(store, tenancy, checks)).await
+}
 
+async fn check_batch_in_sql(store: &Store, tenancy: &EnvironmentTenancy, checks: &[CheckRequest]) -> AppResult<Vec<CheckResponse>> {
     let nodes: HashMap<String, Node> = store.nodes(&tenancy.environment.id).await?.into_iter().map(|n| (n.id.clone(), n)).collect();
     let identity_ids: Vec<&str> = {
         let mut seen = HashSet::new();

@@ -16,6 +16,6 @@ pub fn root(doc: &mut Document) {
         ROOT,
         Op::get("/readyz", "readyz", "Service", "Readiness")
             .ok(200, "The database answers.", component::<Readiness>)
-            .error(503, "The database is not reachable (`not_ready`)."),
+            .error(503, "The database is not reachable (`not_ready`); `details.database` names it and `details.reason` says why."),
     );
 }

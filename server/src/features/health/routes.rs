@@ -42,13 +42,15 @@ pub async fn healthz() -> Json<Liveness> {
     Json(Liveness { status: "ok" })
 }
 
-/// The process can serve: its database answers.
+/// The process can serve: its database answers. When it does not, `details.reason` says why
+/// (the database's own error, or that the SQLite file is gone from its path).
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let probe = service::probe(state.store.as_ref()).await;
-    if probe.ready {
+    let probe = service::probe(state.store.as_ref(), &state.database).await;
+    let Some(reason) = probe.failure else {
         return Json(Readiness { status: "ready", database: probe.database }).into_response();
-    }
+    };
     let mut body = ApiErrorBody::new("not_ready", "The database is not reachable.");
     body.details.insert("database".into(), Value::String(probe.database.into()));
+    body.details.insert("reason".into(), Value::String(reason));
     (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
 }

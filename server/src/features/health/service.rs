@@ -1,20 +1,23 @@
 //! Whether the process can serve: its database answers.
 
+use super::monitor::DatabaseHealth;
 use crate::store::Store;
 
-/// The database's name (`sqlite`, `postgres`) and whether it answered a ping.
+/// The database's name (`sqlite`, `postgres`) and, when it did not answer, why.
 pub struct Probe {
     pub database: &'static str,
-    pub ready: bool,
+    pub failure: Option<String>,
 }
 
-pub async fn probe(store: &Store) -> Probe {
+/// A fresh probe (bounded like the monitor's own, and recorded by it, so a readiness request
+/// also refreshes what checks rely on).
+pub async fn probe(store: &Store, health: &DatabaseHealth) -> Probe {
     let database = store.backend().name();
-    match store.ping().await {
-        Ok(()) => Probe { database, ready: true },
-        Err(err) => {
-            tracing::warn!(%err, "readiness check failed");
-            Probe { database, ready: false }
+    match health.probe(store).await {
+        Ok(()) => Probe { database, failure: None },
+        Err(reason) => {
+            tracing::warn!(%reason, "readiness check failed");
+            Probe { database, failure: Some(reason) }
         }
     }
 }
