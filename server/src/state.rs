@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    auth::{PrincipalCache, TokenKeys},
+    auth::{PrincipalCache, TokenKeys, throttle::Throttles},
     config::ServerConfig,
     index::Indexes,
     store::Store,
@@ -22,12 +22,14 @@ pub struct AppState {
     pub index: Arc<Indexes>,
     /// Verified API keys and management tokens, valid while no write has happened since.
     pub principals: Arc<PrincipalCache>,
+    /// Failed sign-ins and key exchanges, per subject and per client address (in memory).
+    pub throttles: Arc<Throttles>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
         let index = Arc::new(Indexes::new(store.clone(), config.index_enabled));
-        Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index, principals: Arc::default() }
+        Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index, principals: Arc::default(), throttles: Arc::default() }
     }
 }
 
