@@ -8,10 +8,15 @@
 //! | mode | `--mode` | `CANOPY_ENV` | `development` |
 //! | data directory | `--data-dir` | `CANOPY_DATA_DIR` | `data` |
 //! | log filter | `--log` | `RUST_LOG` | `info` |
+//! | request time limit (seconds) | `--request-timeout` | `CANOPY_REQUEST_TIMEOUT` | `30` |
+//! | header read time limit (seconds) | `--header-read-timeout` | `CANOPY_HEADER_READ_TIMEOUT` | `10` |
+//! | proxies whose `X-Forwarded-For` is believed | `--trusted-proxies` | `CANOPY_TRUSTED_PROXIES` | none |
 
 use std::{io::Write, net::SocketAddr, path::{Path, PathBuf}, time::Duration};
 
 use clap::{Args, ValueEnum};
+
+use crate::web::client::TrustedProxies;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
@@ -53,7 +58,24 @@ pub struct ServeArgs {
     /// Seed the demo data on start when the database holds none yet.
     #[arg(long, env = "CANOPY_DEMO")]
     pub demo: bool,
+
+    /// Seconds a request may take, body included, before it is answered 503 `request_timeout`.
+    #[arg(long, env = "CANOPY_REQUEST_TIMEOUT", default_value_t = DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+
+    /// Seconds a client has to send a request's headers (also how long an idle connection is
+    /// kept open); then the connection is closed.
+    #[arg(long, env = "CANOPY_HEADER_READ_TIMEOUT", default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+
+    /// Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For names the
+    /// client (for the sign-in throttles); empty: the TCP peer is the client.
+    #[arg(long, env = "CANOPY_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
 }
+
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a session lasts from sign-in, and each token issued for it.
 #[derive(Debug, Clone, Copy)]
@@ -72,6 +94,14 @@ pub struct ServerConfig {
     /// Serve lists and checks from the in-memory index when it is current (`CANOPY_INDEX=off`
     /// turns it off, e.g. to compare with plain SQL).
     pub index_enabled: bool,
+    /// How long one request may take (`TimeoutLayer`-like; see `web::limits`).
+    pub request_timeout: Duration,
+    /// How long a connection may take to send a request's headers (`web::serve`).
+    pub header_read_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`web::client`).
+    pub trusted_proxies: TrustedProxies,
+    /// `Strict-Transport-Security` on every response; on in production (served behind HTTPS).
+    pub hsts: bool,
 }
 
 impl ServerConfig {
@@ -81,6 +111,20 @@ impl ServerConfig {
             sessions: SessionLifetimes { session: Duration::from_secs(7 * 24 * 60 * 60), token: Duration::from_secs(12 * 60 * 60) },
             secure_cookies: mode == Mode::Production,
             index_enabled: std::env::var("CANOPY_INDEX").map_or(true, |v| v != "off"),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            trusted_proxies: TrustedProxies::default(),
+            hsts: mode == Mode::Production,
+        }
+    }
+
+    /// The defaults with the settings of `canopy serve`.
+    pub fn serving(mode: Mode, args: &ServeArgs) -> Self {
+        Self {
+            request_timeout: Duration::from_secs(args.request_timeout),
+            header_read_timeout: Duration::from_secs(args.header_read_timeout),
+            trusted_proxies: args.trusted_proxies.clone(),
+            ..Self::new(mode)
         }
     }
 }

@@ -29,7 +29,7 @@ use tracing::Level;
 use crate::{
     features::{api_keys, assignments, audit, checks, environments, health, identities, nodes, reference, roles, sessions},
     state::AppState,
-    web::{assets, error::AppError, registry::ApiRoutes},
+    web::{assets, error::AppError, limits, registry::ApiRoutes, security},
 };
 
 /// Bulk endpoints take up to 10,000 items; 8 MiB holds that with room, and bounds what one
@@ -81,11 +81,15 @@ pub fn app_router(state: AppState) -> Router {
     let leptos_options = state.leptos.clone();
     let unrouted = assets::unrouted(state.leptos.clone(), api.clone());
     let pkg = assets::pkg_router(&state.leptos);
+    let config = state.config.clone();
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),
-            move || provide_context(app::api::ApiRouter(api_for_pages.clone())),
+            move || {
+                provide_context(app::api::ApiRouter(api_for_pages.clone()));
+                security::provide_page_nonce();
+            },
             move || app::shell(leptos_options.clone()),
         )
         .fallback_service(unrouted)
@@ -97,6 +101,9 @@ pub fn app_router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         // After the compression layer: the build already compressed these (see `assets`).
         .merge(pkg)
+        .layer(axum::middleware::from_fn_with_state(config.clone(), security::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(config.clone(), limits::bound_request))
+        .layer(axum::middleware::from_fn_with_state(config, security::headers))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {
@@ -109,6 +116,8 @@ pub fn app_router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
+
+pub use web::serve::serve;
 
 /// How long `serve` waits for in-flight requests after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

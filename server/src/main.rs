@@ -163,7 +163,9 @@ async fn serve(common: CommonArgs, args: ServeArgs, store: Arc<Store>) -> Result
             .env(Env::PROD)
             .build(),
     );
-    let state = AppState::new(store, TokenKeys::new(&secret), ServerConfig::new(common.mode), leptos);
+    let config = ServerConfig::serving(common.mode, &args);
+    let header_read_timeout = config.header_read_timeout;
+    let state = AppState::new(store, TokenKeys::new(&secret), config, leptos);
     let router = server::app_router(state);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -173,8 +175,7 @@ async fn serve(common: CommonArgs, args: ServeArgs, store: Arc<Store>) -> Result
     if args.demo {
         println!("Demo sign-in: {} / {}", demo::DEMO_ADMIN_EMAIL, demo::DEMO_ADMIN_PASSWORD);
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+    server::serve(listener, router, header_read_timeout, shutdown_signal())
         .await
         .map_err(|err| format!("server stopped: {err}"))
 }

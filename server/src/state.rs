@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    auth::{PrincipalCache, TokenKeys},
+    auth::{PrincipalCache, TokenKeys, throttle::Throttles},
     config::ServerConfig,
     features::health::monitor::DatabaseHealth,
     index::Indexes,
@@ -26,13 +26,24 @@ pub struct AppState {
     /// Whether the database answered a moment ago (pinged in the background); the index is
     /// trusted only while it did, and checks answer 503 while it is down.
     pub database: Arc<DatabaseHealth>,
+    /// Failed sign-ins and key exchanges, per subject and per client address (in memory).
+    pub throttles: Arc<Throttles>,
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
         let database = DatabaseHealth::start(&store);
         let index = Arc::new(Indexes::new(store.clone(), config.index_enabled, database.clone()));
-        Self { store, tokens: Arc::new(tokens), config: Arc::new(config), leptos, index, principals: Arc::default(), database }
+        Self {
+            store,
+            tokens: Arc::new(tokens),
+            config: Arc::new(config),
+            leptos,
+            index,
+            principals: Arc::default(),
+            database,
+            throttles: Arc::default(),
+        }
     }
 }
 

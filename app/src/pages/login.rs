@@ -22,6 +22,7 @@ fn describe_error(code: &str) -> &'static str {
     match code {
         "invalid_credentials" => "Email or password is incorrect.",
         "invalid_input" => "Enter your email address and password.",
+        "too_many_attempts" => "Too many failed sign-ins. Wait a few minutes, then try again.",
         _ => "Signing in failed. Please try again.",
     }
 }

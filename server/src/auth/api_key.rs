@@ -17,16 +17,3 @@ pub async fn verify_api_key(state: &AppState, secret: &str) -> Result<ApiKey, Ap
     }
     Ok(key)
 }
-
-/// A verified `X-API-Key`, and nothing else (the exchange for a token takes no Bearer token).
-pub struct PresentedApiKey(pub ApiKey);
-
-impl axum::extract::FromRequestParts<AppState> for PresentedApiKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let raw = super::credentials::api_key_header(&parts.headers)?
-            .ok_or_else(|| AppError::unauthorized("Send the API key to exchange as X-API-Key."))?;
-        Ok(PresentedApiKey(verify_api_key(state, &raw).await?))
-    }
-}

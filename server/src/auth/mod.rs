@@ -11,6 +11,7 @@ mod environment;
 pub mod identity;
 pub mod management;
 pub mod password;
+pub mod throttle;
 pub mod tokens;
 
 pub use admin::{AdminAuth, SESSION_COOKIE, clear_session_cookie, session_cookie};

@@ -7,6 +7,7 @@
 pub mod api_keys {
     //! Management API keys: list, create, revoke, and the exchange for a token.
     pub mod docs;
+    pub mod exchange;
     pub mod routes;
     pub mod service;
     mod store;

@@ -128,7 +128,10 @@ async fn serve_unrouted(State(site): State<Unrouted>, request: Request) -> Respo
     }
     let Unrouted { options, api, .. } = site;
     let render = leptos_axum::render_app_async_with_context(
-        move || provide_context(api.clone()),
+        move || {
+            provide_context(api.clone());
+            crate::web::security::provide_page_nonce();
+        },
         move || app::shell(options.clone()),
     );
     let mut response = render(Request::from_parts(parts, body)).await;

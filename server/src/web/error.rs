@@ -37,6 +37,9 @@ pub enum AppError {
     /// 413: body or batch too large.
     #[error("{message}")]
     PayloadTooLarge { message: String },
+    /// 429: too many failed attempts; `Retry-After` says in how many seconds to try again.
+    #[error("{message}")]
+    TooManyRequests { code: &'static str, message: String, retry_after_secs: u64 },
     /// 422: well-formed but invalid; `details` names the fields.
     #[error("validation failed")]
     Validation(FieldErrors),
@@ -97,6 +100,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Item { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -116,6 +120,11 @@ impl AppError {
                 body
             }
             AppError::PayloadTooLarge { message } => ApiErrorBody::new("payload_too_large", message.clone()),
+            AppError::TooManyRequests { code, message, retry_after_secs } => {
+                let mut body = ApiErrorBody::new(*code, message.clone());
+                body.details.insert("retry_after_seconds".into(), Value::from(*retry_after_secs));
+                body
+            }
             AppError::Validation(errors) => {
                 let mut body = ApiErrorBody::new("validation_failed", "Some fields are invalid.");
                 body.details =
@@ -204,7 +213,11 @@ impl IntoResponse for AppError {
         if let AppError::Internal(cause) = &self {
             tracing::error!(%cause, "request failed");
         }
-        (status, Json(self.body())).into_response()
+        let mut response = (status, Json(self.body())).into_response();
+        if let AppError::TooManyRequests { retry_after_secs, .. } = &self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(*retry_after_secs));
+        }
+        response
     }
 }
 

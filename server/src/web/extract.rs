@@ -25,16 +25,25 @@ impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
             JsonRejection::JsonDataError(err) => AppError::invalid_field("body", serde_reason(&err.body_text())),
+            JsonRejection::JsonSyntaxError(err) if err.body_text().contains("recursion limit exceeded") => too_deep(),
             JsonRejection::JsonSyntaxError(_) => AppError::bad_request("malformed_json", "The body is not valid JSON."),
             JsonRejection::MissingJsonContentType(_) => {
                 AppError::bad_request("unsupported_content_type", "Send the body as JSON with Content-Type: application/json.")
             }
-            JsonRejection::BytesRejection(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                AppError::PayloadTooLarge { message: "The request body is too large.".into() }
-            }
+            JsonRejection::BytesRejection(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => too_large(),
             _ => AppError::bad_request("unreadable_body", "The request body could not be read."),
         }
     }
+}
+
+fn too_large() -> AppError {
+    AppError::PayloadTooLarge { message: "The request body is too large.".into() }
+}
+
+/// serde_json stops at 128 levels of nested arrays and objects (its recursion limit, which keeps
+/// a deep body from overflowing the stack); no request of the API nests anywhere near that.
+fn too_deep() -> AppError {
+    AppError::bad_request("malformed_json", "The body nests arrays or objects too deeply (more than 128 levels).")
 }
 
 /// `axum::extract::Query` with Canopy's errors (400 naming the parameter problem).
@@ -57,6 +66,9 @@ pub struct AppForm<T>(pub T);
 
 impl From<FormRejection> for AppError {
     fn from(rejection: FormRejection) -> Self {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large();
+        }
         AppError::bad_request("invalid_form", serde_reason(&rejection.body_text()))
     }
 }
@@ -121,7 +133,7 @@ impl<T: serde::de::DeserializeOwned + Default, S: Send + Sync> FromRequest<S> fo
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let body = axum::body::Bytes::from_request(request, state).await.map_err(|err| {
             if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge { message: "The request body is too large.".into() }
+                too_large()
             } else {
                 AppError::bad_request("unreadable_body", "The request body could not be read.")
             }
@@ -131,6 +143,7 @@ impl<T: serde::de::DeserializeOwned + Default, S: Send + Sync> FromRequest<S> fo
         }
         serde_json::from_slice(&body).map(OptionalJson).map_err(|err| match err.classify() {
             serde_json::error::Category::Data => AppError::invalid_field("body", err.to_string()),
+            _ if err.to_string().contains("recursion limit exceeded") => too_deep(),
             _ => AppError::bad_request("malformed_json", "The body is not valid JSON."),
         })
     }

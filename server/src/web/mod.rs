@@ -6,9 +6,13 @@
 pub mod assets;
 pub mod bulk;
 pub mod callers;
+pub mod client;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod limits;
 pub mod openapi;
 pub mod paging;
 pub mod registry;
+pub mod security;
+pub mod serve;

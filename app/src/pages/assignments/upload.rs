@@ -389,7 +389,7 @@ fn Summary() -> impl IntoView {
                             aria-valuenow=(total > 0).then(|| percent.to_string())
                             data-testid="upload-progress">
                             {if total > 0 {
-                                view! { <div class="h-full rounded-full bg-canopy-600 transition-[width]" style=format!("width: {percent}%")></div> }.into_any()
+                                view! { <div class="h-full rounded-full bg-canopy-600 transition-[width]" style=("width", format!("{percent}%"))></div> }.into_any()
                             } else {
                                 view! { <div class="h-full w-1/3 animate-[loading_1s_ease-in-out_infinite] rounded-full bg-canopy-600"></div> }.into_any()
                             }}

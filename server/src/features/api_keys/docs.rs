@@ -33,6 +33,8 @@ pub fn management(doc: &mut Document) {
         MANAGEMENT_API,
         Op::post("/auth/token", "exchange_api_key", "Auth", "Exchange the API key for a Bearer token")
             .api_key_only()
-            .ok(200, "A management token for the key's environment, valid for an hour.", component::<TokenResponse>),
+            .ok(200, "A management token for the key's environment, valid for an hour.", component::<TokenResponse>)
+            .error(429, "Too many failed exchanges for this key prefix or from this address (`too_many_attempts`; 5 per prefix, 20 per address, then 1, 2, 4 ... up to 15 minutes).")
+            .header(429, "Retry-After", "Seconds until another attempt is taken."),
     );
 }

@@ -2,14 +2,15 @@
 //! exchanges its key for a short-lived Bearer token at `POST /api/v1/auth/token`.
 
 use app::dto::{ApiKeyResponse, CreateApiKeyRequest, CreatedApiKey, PageQuery, Paginated, TokenResponse};
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Json, extract::State, http::{HeaderMap, StatusCode}};
 
-use super::service;
+use super::{exchange, service};
 use crate::{
-    auth::api_key::PresentedApiKey,
+    auth::credentials::api_key_header,
     state::AppState,
     web::{
         callers::{Caller, EnvironmentCaller, PortalCaller},
+        client::ClientAddr,
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, RequestId},
         registry::{ApiRoutes, ENVIRONMENT},
@@ -45,6 +46,7 @@ async fn revoke(State(state): State<AppState>, caller: PortalCaller, IdParam(id)
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn exchange(State(state): State<AppState>, PresentedApiKey(key): PresentedApiKey) -> AppResult<Json<TokenResponse>> {
-    Ok(Json(service::exchange(&state.tokens, key)?))
+async fn exchange(State(state): State<AppState>, client: ClientAddr, request_id: RequestId, headers: HeaderMap) -> AppResult<Json<TokenResponse>> {
+    let raw = api_key_header(&headers)?;
+    Ok(Json(exchange::exchange_presented(&state, raw, client.0, request_id.0).await?))
 }

@@ -17,7 +17,10 @@ pub fn portal(doc: &mut Document) {
             .ok(200, "Signed in (JSON request).", component::<TokenResponse>)
             .header(200, "Set-Cookie", "The HttpOnly session cookie holding the same token.")
             .redirect(303, "Form request: to `next` when signed in, else back to `/login?error=...`.")
-            .error(401, "Email or password is incorrect (`invalid_credentials`)."),
+            .error(401, "Email or password is incorrect (`invalid_credentials`).")
+            .error(429, "Too many failed sign-ins for this email or from this address (`too_many_attempts`; 5 per email, 20 per address, then 1, 2, 4 ... up to 15 minutes): the same whether the email exists or not. Form requests are redirected to `/login?error=too_many_attempts` instead.")
+            .header(429, "Retry-After", "Seconds until another attempt is taken.")
+            .header(303, "Retry-After", "Only on the redirect of a throttled form sign-in: seconds until another attempt is taken."),
     );
     doc.mount(
         PORTAL,

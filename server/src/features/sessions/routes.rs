@@ -21,6 +21,7 @@ use crate::{
     state::AppState,
     web::{
         error::{AppError, AppResult},
+        client::ClientAddr,
         extract::{AppForm, AppJson, RequestId},
         registry::ApiRoutes,
     },
@@ -45,13 +46,17 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, request_id: RequestId, request: Request) -> Response {
+fn attempt(state: &AppState, client: ClientAddr, request_id: RequestId) -> service::LoginAttempt<'_> {
+    service::LoginAttempt { throttle: &state.throttles.login, client: client.0, request_id: request_id.0 }
+}
+
+async fn login(State(state): State<AppState>, client: ClientAddr, request_id: RequestId, request: Request) -> Response {
     if is_form(request.headers()) {
-        return login_form(state, request_id, request).await;
+        return login_form(state, client, request_id, request).await;
     }
     let result = async {
         let AppJson(body) = AppJson::<LoginRequest>::from_request(request, &state).await?;
-        service::login(state.store.as_ref(), &state.tokens, &state.config.sessions, body, request_id.0).await
+        service::login(state.store.as_ref(), &state.tokens, &state.config.sessions, body, attempt(&state, client, request_id)).await
     }
     .await;
     match result {
@@ -60,23 +65,32 @@ async fn login(State(state): State<AppState>, request_id: RequestId, request: Re
     }
 }
 
-async fn login_form(state: AppState, request_id: RequestId, request: Request) -> Response {
+/// The sign-in form is answered with redirects, throttling included: back to the sign-in page
+/// with `?error=too_many_attempts` and the same `Retry-After` the JSON login's 429 carries.
+async fn login_form(state: AppState, client: ClientAddr, request_id: RequestId, request: Request) -> Response {
     let form = match AppForm::<LoginForm>::from_request(request, &state).await {
         Ok(AppForm(form)) => form,
+        Err(err @ AppError::PayloadTooLarge { .. }) => return err.into_response(),
         Err(_) => return Redirect::to("/login?error=invalid_input").into_response(),
     };
     let next = safe_next(form.next.as_deref());
     let body = LoginRequest { email: form.email, password: form.password };
-    match service::login(state.store.as_ref(), &state.tokens, &state.config.sessions, body, request_id.0).await {
+    match service::login(state.store.as_ref(), &state.tokens, &state.config.sessions, body, attempt(&state, client, request_id)).await {
         Ok(issued) => {
             with_cookie(Redirect::to(&next), &issued.response, issued.max_age.as_secs(), &state)
         }
         Err(err) => {
-            let error = if matches!(err, AppError::Validation(_)) { "invalid_input" } else { "invalid_credentials" };
-            if let AppError::Internal(_) = err {
-                return err.into_response();
+            let error = match err {
+                AppError::Validation(_) => "invalid_input",
+                AppError::TooManyRequests { .. } => "too_many_attempts",
+                AppError::Internal(_) => return err.into_response(),
+                _ => "invalid_credentials",
+            };
+            let mut response = Redirect::to(&format!("/login?error={error}&next={}", encode_query_value(&next))).into_response();
+            if let AppError::TooManyRequests { retry_after_secs, .. } = err {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
-            Redirect::to(&format!("/login?error={error}&next={}", encode_query_value(&next))).into_response()
+            response
         }
     }
 }
