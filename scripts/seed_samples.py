@@ -82,6 +82,35 @@ def call(base, method, path, token=None, body=None):
         return json.loads(response.read() or b"null")
 
 
+class DemoServer:
+    """The release binary serving the demo data on a temporary SQLite database, on a free port,
+    with a management key of acme/billing/production made by `canopy create-api-key`."""
+
+    def __init__(self, binary, key_name, log="warn"):
+        self.scratch = tempfile.TemporaryDirectory(prefix="canopy-demo-")
+        self.env = dict(os.environ, DATABASE_URL=f"sqlite://{self.scratch.name}/canopy.db", CANOPY_DATA_DIR=self.scratch.name, RUST_LOG=log)
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen([binary, "serve", "--demo", "--addr", f"127.0.0.1:{port}"], env=self.env, stdout=subprocess.DEVNULL)
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(self.base + "/readyz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.api_key = subprocess.run([binary, "create-api-key", "--account", "acme", "--application", "billing", "--environment", "production", "--name", key_name],
+                                      env=self.env, capture_output=True, text=True, check=True).stdout.strip()
+
+    def login(self):
+        """A fresh admin session's token (the demo admin)."""
+        return call(self.base, "POST", "/portal/v1/auth/login", body={"email": "admin@acme.example", "password": "canopy-demo"})["access_token"]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.scratch.cleanup()
+
+
 class Fixture:
     """Ids from the running server that the samples' placeholders become."""
 
@@ -145,22 +174,11 @@ def main():
     parser.add_argument("--api-key", help="management key of acme/billing/production (with --base-url)")
     args = parser.parse_args()
 
-    server, scratch = None, None
+    server = None
     base, api_key = args.base_url, args.api_key
     if args.start:
-        scratch = tempfile.TemporaryDirectory(prefix="canopy-seeds-")
-        env = dict(os.environ, DATABASE_URL=f"sqlite://{scratch.name}/canopy.db", CANOPY_DATA_DIR=scratch.name, RUST_LOG="warn")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([args.start, "serve", "--demo", "--addr", f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL)
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/readyz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        api_key = subprocess.run([args.start, "create-api-key", "--account", "acme", "--application", "billing", "--environment", "production", "--name", "seed-samples"],
-                                 env=env, capture_output=True, text=True, check=True).stdout.strip()
+        server = DemoServer(args.start, "seed-samples")
+        base, api_key = server.base, server.api_key
     try:
         token = call(base, "POST", "/portal/v1/auth/login", body={"email": "admin@acme.example", "password": "canopy-demo"})["access_token"]
         fixture = Fixture(base, token)
@@ -188,8 +206,7 @@ def main():
         return 1 if failed else 0
     finally:
         if server:
-            server.terminate()
-            server.wait(timeout=10)
+            server.stop()
 
 
 if __name__ == "__main__":

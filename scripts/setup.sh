@@ -33,6 +33,9 @@ WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' "$CANOPY_ROOT/Cargo.l
 # wasm-bindgen-cli's rust-version on crates.io, for the version above.
 WASM_BINDGEN_RUST_MIN=1.86
 DEBIAN_RUST_PACKAGES="rustc-web cargo-web rust-web-src rust-web-llvm lld-22"
+# The Python packages of .canopy/venv, pinned: the samples' HTTP client and the contract fuzzer.
+REQUESTS_VERSION=2.32.3
+SCHEMATHESIS_VERSION=4.32.5
 
 say() { printf '\033[1;32m==>\033[0m %s\n' "$*" >&2; }
 setup_fail() { printf 'setup: %s\n' "$*" >&2; return 1; }
@@ -120,8 +123,12 @@ setup_facts() {
   F_POSTGRES=no; ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && F_POSTGRES=yes
   F_SQLITE3=no; [ -x /usr/bin/sqlite3 ] && F_SQLITE3=yes
   F_PYTHON_VENV=no; python3 -c 'import venv, ensurepip' >/dev/null 2>&1 && F_PYTHON_VENV=yes
+  # The venv holds requests (the API reference's samples) and schemathesis at its pinned version
+  # (scripts/fuzz.sh); an older venv without either is made again.
   F_SAMPLES_VENV=no
-  if "$CANOPY_STATE/venv/bin/python" -c 'import requests' >/dev/null 2>&1; then F_SAMPLES_VENV=yes; fi
+  if "$CANOPY_STATE/venv/bin/python" -c "import requests, importlib.metadata as m; assert m.version('schemathesis') == '$SCHEMATHESIS_VERSION'" >/dev/null 2>&1; then
+    F_SAMPLES_VENV=yes
+  fi
   return 0
 }
 
@@ -218,7 +225,7 @@ setup_plan() {
     if [ "$F_SAMPLES_VENV" != yes ]; then
       [ "$F_PYTHON_VENV" = yes ] || { P_PYTHON_VENV_APT=yes; echo "setup: install Debian's python3-venv (apt): for the samples' venv"; }
       P_SAMPLES_VENV=yes; installs=$((installs + 1))
-      echo "setup: make .canopy/venv with requests 2.32.3 (PyPI): the API reference's Python samples"
+      echo "setup: make .canopy/venv with requests $REQUESTS_VERSION and schemathesis $SCHEMATHESIS_VERSION (PyPI): the API reference's Python samples and the contract fuzzing"
     fi
   fi
 
@@ -274,7 +281,7 @@ npm_install() {
 make_samples_venv() {
   rm -rf "$CANOPY_STATE/venv"
   python3 -m venv "$CANOPY_STATE/venv"
-  "$CANOPY_STATE/venv/bin/pip" install --disable-pip-version-check 'requests==2.32.3'
+  "$CANOPY_STATE/venv/bin/pip" install --disable-pip-version-check "requests==$REQUESTS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
 # with_toolchain default|debian COMMAND...: runs COMMAND with that toolchain's cargo and rustc.
@@ -319,7 +326,7 @@ setup_apply() {
     step "apt-python3-venv" "Check that apt can reach Debian's packages." apt_install python3-venv || return 1
   fi
   if [ "$P_SAMPLES_VENV" = yes ]; then
-    step "samples-venv" "Check that PyPI answers (pip index versions requests)." make_samples_venv || return 1
+    step "samples-venv" "Check that PyPI answers (pip index versions schemathesis)." make_samples_venv || return 1
   fi
   # Last, as it is the long one: wasm-bindgen-cli compiles in the background while the build
   # compiles the front end and the server (scripts/build.sh waits for it before it needs it).

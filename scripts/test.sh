@@ -5,7 +5,9 @@
 #   2. the integration suite again on PostgreSQL: TEST_DATABASE_URL when given, otherwise a
 #      throwaway cluster this script starts and removes (scripts/with-postgres.sh);
 #   3. the release build (scripts/build.sh) and the Playwright suite in Debian's Chromium;
-#   4. the API reference pages' curl and Python samples against the release server.
+#   4. the API reference pages' curl and Python samples against the release server;
+#   5. schemathesis over the served OpenAPI document, every operation, against the release server
+#      (scripts/fuzz.sh: all checks, a fixed seed, a bounded number of test cases).
 # Ends with each runner's summary and one overall `N passed, N failed` line.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh" test
@@ -37,6 +39,9 @@ CI="${CI:-}" npx playwright test --config end2end/playwright.config.ts 2>&1 | te
 say "API reference samples (curl, Python requests) against the release server"
 bash scripts/seed-samples.sh 2>&1 | tee "$logs/seeds.log" || status=1
 
+say "schemathesis over /api/openapi.json against the release server"
+bash scripts/fuzz.sh 2>&1 | tee "$logs/fuzz.log" || status=1
+
 # One closing line over all runners.
 cargo_counts() { grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$@" | awk '{p+=$4; f+=$6} END {print p+0, f+0}'; }
 # plain_counts NAME LOG: "P F" from the runner's `NAME: P passed, F failed` line; "0 1" without one.
@@ -50,14 +55,16 @@ read -r pg_passed pg_failed < <(cargo_counts "$logs/postgres.log")
 e2e_passed="$(grep -oE '^ *[0-9]+ passed' "$logs/e2e.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
 e2e_failed="$(grep -oE '^ *[0-9]+ failed' "$logs/e2e.log" | tail -n1 | grep -oE '[0-9]+' || echo 0)"
 read -r seeds_passed seeds_failed < <(plain_counts "seed samples" "$logs/seeds.log")
+read -r fuzz_passed fuzz_failed < <(plain_counts "schemathesis" "$logs/fuzz.log")
 echo
 echo "setup plan: $plan_passed passed, $plan_failed failed"
 echo "sqlite: $sqlite_passed passed, $sqlite_failed failed"
 echo "postgres: $pg_passed passed, $pg_failed failed"
 echo "playwright: $e2e_passed passed, $e2e_failed failed"
 echo "seed samples: $seeds_passed passed, $seeds_failed failed"
-total_failed=$((plan_failed + sqlite_failed + pg_failed + e2e_failed + seeds_failed))
-total_passed=$((plan_passed + sqlite_passed + pg_passed + e2e_passed + seeds_passed))
+echo "schemathesis: $fuzz_passed passed, $fuzz_failed failed"
+total_failed=$((plan_failed + sqlite_failed + pg_failed + e2e_failed + seeds_failed + fuzz_failed))
+total_passed=$((plan_passed + sqlite_passed + pg_passed + e2e_passed + seeds_passed + fuzz_passed))
 [ "$total_failed" -eq 0 ] || status=1
 [ "$total_passed" -gt 0 ] || status=1
 echo "total: $total_passed passed, $total_failed failed"

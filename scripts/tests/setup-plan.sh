@@ -55,6 +55,7 @@ lacks "chromium"; lacks "postgresql"; lacks "sqlite3"; lacks "venv"
 plan "fresh, test" "${fresh[@]}" F_MODE=test
 succeeds; toolchains_new_enough
 has "install Debian's chromium"; has "install Debian's postgresql"; has "make .canopy/venv"
+has "requests $REQUESTS_VERSION and schemathesis $SCHEMATHESIS_VERSION (PyPI)"
 has "setup: install Debian's sqlite3 (apt): the system SQLite"
 lacks "rustc-web"
 
@@ -118,6 +119,14 @@ plan "warm, no sqlite3, test" F_MODE=test F_SQLITE3=no
 succeeds; has "setup: install Debian's sqlite3 (apt)"; lacks "chromium"; lacks "postgresql"
 facts F_MODE=test F_SQLITE3=no; setup_plan >/dev/null 2>&1
 if [ "$P_SQLITE3/$P_CHROMIUM/$P_POSTGRES" = yes/no/no ]; then ok; else bad "P_SQLITE3/P_CHROMIUM/P_POSTGRES = $P_SQLITE3/$P_CHROMIUM/$P_POSTGRES"; fi
+# A venv without schemathesis at its pin (one made before the fuzzing, or another version) is made
+# again, for the tests only.
+plan "warm, venv without schemathesis, test" F_MODE=test F_SAMPLES_VENV=no
+succeeds; has "make .canopy/venv with requests $REQUESTS_VERSION and schemathesis $SCHEMATHESIS_VERSION"; lacks "chromium"
+facts F_MODE=test F_SAMPLES_VENV=no; setup_plan >/dev/null 2>&1
+if [ "$P_SAMPLES_VENV/$P_PYTHON_VENV_APT" = yes/no ]; then ok; else bad "P_SAMPLES_VENV/P_PYTHON_VENV_APT = $P_SAMPLES_VENV/$P_PYTHON_VENV_APT"; fi
+plan "warm, venv without schemathesis, run" F_SAMPLES_VENV=no
+succeeds; has "setup: nothing to install"; lacks "schemathesis"
 plan "warm, no sqlite3, run" F_SQLITE3=no
 succeeds; has "setup: nothing to install"; lacks "sqlite3"
 # A wasm-bindgen CLI of another version is replaced; a stale node_modules is refreshed.

@@ -15,6 +15,7 @@ pub const MAX_BATCH_CHECKS: usize = 1_000;
 pub struct CheckRequest {
     pub identity_id: String,
     /// `resource.action`
+    #[cfg_attr(feature = "ssr", schema(max_length = 129, pattern = r"^[a-z][a-z0-9_-]{0,63}\.[a-z][a-z0-9_-]{0,63}$", example = "invoices.read"))]
     pub permission: String,
     pub node_id: String,
     /// Evaluate at this instant instead of now.
@@ -46,6 +47,7 @@ pub struct CheckResponse {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchCheckRequest {
+    #[cfg_attr(feature = "ssr", schema(max_items = 1000))]
     pub checks: Vec<CheckRequest>,
 }
 
@@ -61,6 +63,7 @@ pub struct BatchCheckResponse {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MeCheckRequest {
+    #[cfg_attr(feature = "ssr", schema(max_length = 129, pattern = r"^[a-z][a-z0-9_-]{0,63}\.[a-z][a-z0-9_-]{0,63}$", example = "invoices.read"))]
     pub permission: String,
     pub node_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,6 +76,7 @@ pub struct MeCheckRequest {
 pub struct EffectivePermissionsQuery {
     /// Environment slug (portal); the management and identity APIs use their own environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(required = true, min_length = 1))]
     pub environment: Option<String>,
     /// Permissions that apply at this node (through it and its ancestors); every node when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,6 +122,8 @@ pub struct EffectivePermissionsResponse {
 pub struct IdentityTokenRequest {
     /// Lifetime in seconds, 60–86,400 (default 3,600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 60, maximum = 86400))]
+    #[serde(deserialize_with = "super::whole_number::optional")]
     pub expires_in: Option<i64>,
 }
 
@@ -151,6 +157,7 @@ pub struct ApiKeyResponse {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub name: String,
 }
 
@@ -200,8 +207,8 @@ pub struct AuditEventResponse {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
-    /// 1-based page number (default 1); below 1 is a 400, never clamped.
-    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
+    /// 1-based page number, 1–4294967295 (default 1); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 4294967295.0, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.

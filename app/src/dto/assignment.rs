@@ -98,8 +98,8 @@ impl SortOrder {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct AssignmentListQuery {
-    /// 1-based page number (default 1); below 1 is a 400, never clamped.
-    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
+    /// 1-based page number, 1–4294967295 (default 1); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 4294967295.0, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
@@ -108,6 +108,7 @@ pub struct AssignmentListQuery {
     pub take: Option<i64>,
     /// Case-insensitive search over the identity's name and email, the role's and the node's name (at most 200 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(max_length = 200))]
     pub q: Option<String>,
     /// Sort key (default `created_at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,7 +142,7 @@ impl AssignmentListQuery {
 }
 
 fn check_search(q: Option<&str>, errors: &mut FieldErrors) {
-    if q.is_some_and(|q| q.len() > MAX_SEARCH_LEN) {
+    if q.is_some_and(|q| q.chars().count() > MAX_SEARCH_LEN) {
         errors.add("q", format!("Search terms are at most {MAX_SEARCH_LEN} characters."));
     }
 }
@@ -175,8 +176,8 @@ pub enum IdentityAssignmentSort {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct IdentityAssignmentsQuery {
-    /// 1-based page number (default 1); below 1 is a 400, never clamped.
-    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
+    /// 1-based page number, 1–4294967295 (default 1); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 4294967295.0, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
@@ -185,6 +186,7 @@ pub struct IdentityAssignmentsQuery {
     pub take: Option<i64>,
     /// Matches the role's or the node's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(max_length = 200))]
     pub q: Option<String>,
     /// Sort key (default `created_at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -321,7 +323,7 @@ fn check_window(window: Window, errors: &mut FieldErrors) {
 fn check_id(field: &str, value: &str, errors: &mut FieldErrors) {
     if value.trim().is_empty() {
         errors.add(field, format!("{field} is required."));
-    } else if value.len() > 100 {
+    } else if value.chars().count() > 100 {
         errors.add(field, format!("{field} is too long."));
     }
 }
@@ -332,14 +334,17 @@ fn check_id(field: &str, value: &str, errors: &mut FieldErrors) {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAssignmentRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub identity_id: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub node_id: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub role_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2026-04-20T12:00:00Z"))]
     pub effective_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2026-04-20T12:00:00Z"))]
+    #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2027-04-20T12:00:00Z"))]
     pub effective_to: Option<String>,
 }
 
@@ -371,12 +376,13 @@ impl Validate for CreateAssignmentRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAssignmentRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub role_id: String,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2026-04-20T12:00:00Z"))]
     pub effective_from: Option<Option<String>>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2026-04-20T12:00:00Z"))]
+    #[cfg_attr(feature = "ssr", schema(format = DateTime, example = "2027-04-20T12:00:00Z"))]
     pub effective_to: Option<Option<String>>,
 }
 
@@ -433,6 +439,7 @@ impl Validate for UpdateAssignmentRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkCreateAssignmentsRequest {
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub assignments: Vec<CreateAssignmentRequest>,
 }
 
@@ -441,6 +448,7 @@ pub struct BulkCreateAssignmentsRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkRemoveAssignmentsRequest {
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub ids: Vec<String>,
 }
 
@@ -449,7 +457,9 @@ pub struct BulkRemoveAssignmentsRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkChangeRoleRequest {
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub ids: Vec<String>,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub role_id: String,
 }
 

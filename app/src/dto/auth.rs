@@ -11,7 +11,9 @@ pub const PASSWORD_MAX_LEN: usize = 256;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "ssr", schema(format = Email, max_length = 254))]
     pub email: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 256))]
     pub password: String,
 }
 
@@ -23,7 +25,7 @@ impl Validate for LoginRequest {
         }
         if self.password.is_empty() {
             errors.add("password", "Password is required.");
-        } else if self.password.len() > PASSWORD_MAX_LEN {
+        } else if self.password.chars().count() > PASSWORD_MAX_LEN {
             errors.add("password", "Password is too long.");
         }
         errors.into_result()

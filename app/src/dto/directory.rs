@@ -40,8 +40,8 @@ where
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// 1-based page number (default 1); below 1 is a 400, never clamped.
-    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
+    /// 1-based page number, 1–4294967295 (default 1); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 4294967295.0, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
@@ -91,10 +91,12 @@ pub struct NodeResponse {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateNodeRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"))]
     pub name: String,
     #[serde(default)]
     pub parent_id: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"))]
     pub kind: Option<String>,
 }
 
@@ -115,10 +117,12 @@ impl Validate for CreateNodeRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateNodeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"))]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"))]
     pub kind: Option<String>,
 }
 
@@ -241,11 +245,14 @@ pub fn check_permission_key(field: &str, key: &str, errors: &mut FieldErrors) {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 500))]
     pub description: Option<String>,
     /// Permission keys to grant; each must exist in the environment.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(schema_with = super::schemas::permission_keys))]
     pub permissions: Vec<String>,
 }
 
@@ -280,8 +287,10 @@ impl Validate for CreateRoleRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"))]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 500))]
     pub description: Option<Option<String>>,
 }
 
@@ -301,6 +310,7 @@ impl Validate for UpdateRoleRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetRolePermissionsRequest {
+    #[cfg_attr(feature = "ssr", schema(schema_with = super::schemas::permission_keys))]
     pub permissions: Vec<String>,
 }
 
@@ -317,7 +327,9 @@ impl Validate for SetRolePermissionsRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapResource {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 64, pattern = r"^[a-z][a-z0-9_-]{0,63}$"))]
     pub name: String,
+    #[cfg_attr(feature = "ssr", schema(schema_with = super::schemas::identifiers))]
     pub actions: Vec<String>,
 }
 
@@ -326,7 +338,9 @@ pub struct BootstrapResource {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ResourcePermissionRole {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub role_id: String,
+    #[cfg_attr(feature = "ssr", schema(schema_with = super::schemas::permission_keys))]
     pub permission_keys: Vec<String>,
 }
 
@@ -404,8 +418,8 @@ pub enum IdentitySort {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct IdentityListQuery {
-    /// 1-based page number (default 1); below 1 is a 400, never clamped.
-    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
+    /// 1-based page number, 1–4294967295 (default 1); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 4294967295.0, default = 1))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<i64>,
     /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
@@ -453,14 +467,19 @@ fn check_avatar(value: Option<&str>, errors: &mut FieldErrors) {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateIdentityRequest {
+    #[cfg_attr(feature = "ssr", schema(format = Email, max_length = 254))]
     pub email: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 100))]
     pub first_name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 100))]
     pub last_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 100))]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2048, pattern = r"^https?://[!-~]*$"))]
     pub avatar_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<IdentityStatus>,
@@ -504,14 +523,19 @@ impl Validate for CreateIdentityRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateIdentityRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(format = Email, max_length = 254))]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 100))]
     pub first_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 100))]
     pub last_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"))]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2048, pattern = r"^https?://[!-~]*$"))]
     pub avatar_url: Option<Option<String>>,
 }
 
@@ -540,6 +564,7 @@ impl Validate for UpdateIdentityRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkCreateIdentitiesRequest {
+    #[cfg_attr(feature = "ssr", schema(min_items = 1))]
     pub identities: Vec<CreateIdentityRequest>,
 }
 
@@ -617,12 +642,19 @@ pub struct IdentityLookupResponse {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordBulkImportRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"))]
     pub file_name: String,
     /// Environment slug the rows went to, when the import was of assignments.
     #[serde(default)]
     pub environment: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 2147483647))]
+    #[serde(deserialize_with = "super::whole_number::required")]
     pub total_rows: i64,
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 2147483647))]
+    #[serde(deserialize_with = "super::whole_number::required")]
     pub succeeded: i64,
+    #[cfg_attr(feature = "ssr", schema(minimum = 0, maximum = 2147483647))]
+    #[serde(deserialize_with = "super::whole_number::required")]
     pub failed: i64,
     pub mode: super::BulkMode,
 }
@@ -634,6 +666,10 @@ impl Validate for RecordBulkImportRequest {
         for (field, value) in [("total_rows", self.total_rows), ("succeeded", self.succeeded), ("failed", self.failed)] {
             if value < 0 {
                 errors.add(field, "Counts cannot be negative.");
+            } else if value > i64::from(i32::MAX) {
+                // What a 32-bit INTEGER column holds (PostgreSQL's); beyond, the write failed
+                // with a misleading "refers to something that does not exist".
+                errors.add(field, format!("Counts are at most {}.", i32::MAX));
             }
         }
         if self.succeeded + self.failed > self.total_rows {

@@ -42,7 +42,9 @@ pub struct EnvironmentResponse {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateEnvironmentRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 63, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))]
     pub slug: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub name: String,
 }
 
@@ -72,8 +74,10 @@ impl super::Validate for CreateEnvironmentRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateEnvironmentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 63, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))]
     pub slug: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub name: Option<String>,
 }
 

@@ -11,8 +11,8 @@ pub const MAX_TAKE: u32 = 100;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageQuery {
-    /// 1-based page number (default 1); below 1 is a 400, never clamped.
-    #[cfg_attr(feature = "ssr", param(minimum = 1, default = 1))]
+    /// 1-based page number, 1–4294967295 (default 1); out of range is a 400, never clamped.
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 4294967295.0, default = 1))]
     pub page: Option<i64>,
     /// Items per page, 1–100 (default 20); out of range is a 400, never clamped.
     #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 100, default = 20))]
@@ -38,7 +38,7 @@ impl PageQuery {
         let page = self.page.unwrap_or(1);
         let take = self.take.unwrap_or(i64::from(DEFAULT_TAKE));
         if !(1..=i64::from(u32::MAX)).contains(&page) {
-            errors.add("page", "page must be 1 or more.");
+            errors.add("page", format!("page must be between 1 and {}.", u32::MAX));
         }
         if !(1..=i64::from(MAX_TAKE)).contains(&take) {
             errors.add("take", format!("take must be between 1 and {MAX_TAKE}."));

@@ -99,6 +99,59 @@ pub fn check_slug(slug: &str) -> Result<(), &'static str> {
     if valid { Ok(()) } else { Err("Use 1–63 lowercase letters, digits and single dashes.") }
 }
 
+/// Integers as JSON Schema has them: `10109.0` is the integer 10109 (2020-12 counts any number
+/// with a zero fractional part), which serde would refuse for an `i64` field.
+pub mod whole_number {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Integer(i64),
+        Float(f64),
+    }
+
+    fn whole<E: Error>(number: Number) -> Result<i64, E> {
+        match number {
+            Number::Integer(value) => Ok(value),
+            Number::Float(value) if value.fract() == 0.0 && value >= i64::MIN as f64 && value < i64::MAX as f64 => Ok(value as i64),
+            Number::Float(value) => Err(E::custom(format!("invalid value: {value}, expected a whole number"))),
+        }
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        whole(Number::deserialize(deserializer)?)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+        Option::<Number>::deserialize(deserializer)?.map(whole).transpose()
+    }
+}
+
+/// The schemas of lists whose items follow a rule of this module, for the OpenAPI document
+/// (a field attribute cannot constrain a list's items).
+#[cfg(feature = "ssr")]
+pub mod schemas {
+    use utoipa::openapi::schema::{Array, ArrayBuilder, ObjectBuilder, Type};
+
+    fn strings(pattern: &str, max_length: usize) -> Array {
+        let item = ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).max_length(Some(max_length));
+        ArrayBuilder::new().items(item).build()
+    }
+
+    /// `resource.action` keys ([`super::super::check_permission_key`]).
+    pub fn permission_keys() -> Array {
+        strings(r"^[a-z][a-z0-9_-]{0,63}\.[a-z][a-z0-9_-]{0,63}$", 129)
+    }
+
+    /// Resource and action names ([`super::super::check_identifier`]).
+    pub fn identifiers() -> Array {
+        let mut array = strings(r"^[a-z][a-z0-9_-]{0,63}$", 64);
+        array.min_items = Some(1);
+        array
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,42 @@ use crate::web::error::AppError;
 
 /// `axum::Json` with Canopy's errors: malformed JSON 400, a body of the wrong shape (unknown or
 /// missing fields, wrong types, bad enum values) 422 naming the problem, too large 413.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// Every JSON body is an object: serde would read a struct from an array of its fields in order
+/// (`[null, null]` as a PATCH), which no document describes, so anything else is a 422.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct AppJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<ObjectBody<T>>::from_request(request, state).await?;
+        Ok(AppJson(value.0))
+    }
+}
+
+/// `T` read only from a JSON object.
+struct ObjectBody<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ObjectBody<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ObjectOnly(std::marker::PhantomData))
+    }
+}
+
+struct ObjectOnly<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for ObjectOnly<T> {
+    type Value = ObjectBody<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(ObjectBody)
+    }
+}
 
 impl<T: serde::Serialize> axum::response::IntoResponse for AppJson<T> {
     fn into_response(self) -> axum::response::Response {
@@ -123,7 +156,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdParam {
 }
 
 /// A JSON body that may be left out: an empty (or all-whitespace) body is `T::default()`.
-/// Unlike [`AppJson`] it does not insist on a Content-Type, as no body needs none.
+/// Unlike [`AppJson`] it does not insist on a Content-Type, as no body needs none; a body that
+/// is sent is an object, as for [`AppJson`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OptionalJson<T>(pub T);
 
@@ -141,7 +175,7 @@ impl<T: serde::de::DeserializeOwned + Default, S: Send + Sync> FromRequest<S> fo
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&body).map(OptionalJson).map_err(|err| match err.classify() {
+        serde_json::from_slice::<ObjectBody<T>>(&body).map(|object| OptionalJson(object.0)).map_err(|err| match err.classify() {
             serde_json::error::Category::Data => AppError::invalid_field("body", err.to_string()),
             _ if err.to_string().contains("recursion limit exceeded") => too_deep(),
             _ => AppError::bad_request("malformed_json", "The body is not valid JSON."),

@@ -46,8 +46,15 @@ signed or expired credentials are a 401; a valid token of the wrong principal ty
 **Errors.** Every non-2xx response is `{ \"code\", \"message\", \"details\" }` (`ApiErrorBody`); \
 `details` names the offending fields.
 
-**Lists.** `page` (1-based, default 1) and `take` (1-100, default 20); out-of-range values are a 400, \
-never clamped. Responses are `{ \"items\": [...], \"pagination\": {...} }`.
+**Lists.** `page` (1-based, 1-4294967295, default 1) and `take` (1-100, default 20); out-of-range \
+values are a 400, never clamped. Responses are `{ \"items\": [...], \"pagination\": {...} }`.
+
+**Rules a schema cannot state.** Each schema states the bounds and formats the server enforces; \
+these relate two fields or the stored data, and are refused with the status in brackets: an \
+assignment's `effective_to` after its `effective_from` (422), an audit query's `to` not before its \
+`from` (400), a bulk import's `succeeded + failed` at most its `total_rows` (422), ids and permission \
+keys in a body that exist in the environment (404, or 422 where the operation says so), a node not \
+moved under itself or its descendants (422).
 
 **Timestamps.** UTC, RFC 3339 with milliseconds (`2026-04-20T12:00:00.000Z`); inputs accept any \
 RFC 3339 offset.

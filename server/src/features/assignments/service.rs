@@ -257,7 +257,7 @@ pub async fn delete(store: &Store, tenancy: &EnvironmentTenancy, context: &Audit
 #[serde(deny_unknown_fields)]
 pub struct BulkCreateAssignmentsBody {
     /// Each item is read as a `CreateAssignmentRequest`; one that is not is that item's 422.
-    #[schema(value_type = Vec<CreateAssignmentRequest>)]
+    #[schema(value_type = Vec<CreateAssignmentRequest>, min_items = 1)]
     pub assignments: Vec<Value>,
 }
 

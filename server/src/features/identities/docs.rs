@@ -88,7 +88,7 @@ pub fn portal(doc: &mut Document) {
             .describe("The portal's bulk-import wizard records what it imported: file name, counts, mode, who and when.")
             .json_body(component::<RecordBulkImportRequest>)
             .ok(201, "Recorded.", component::<BulkImportResponse>)
-            .error(422, "No environment with the `environment` slug in this application, or the counts do not add up."),
+            .error(422, "No environment with the `environment` slug in this application, or the counts do not add up (`succeeded + failed` over `total_rows`, or a count over 2,147,483,647)."),
     );
     doc.mount(
         PORTAL_APP,

@@ -133,7 +133,7 @@ async fn deactivate(State(state): State<AppState>, caller: PortalApplicationCall
 #[serde(deny_unknown_fields)]
 pub struct BulkCreateIdentitiesBody {
     /// Each item is read as a `CreateIdentityRequest`; one that is not is that item's 422.
-    #[schema(value_type = Vec<CreateIdentityRequest>)]
+    #[schema(value_type = Vec<CreateIdentityRequest>, min_items = 1)]
     identities: Vec<Value>,
 }
 

@@ -47,7 +47,8 @@ pub fn portal(doc: &mut Document) {
             .describe("`parent_id: null` makes the node a root; moving a node under itself or one of its descendants is a 422.")
             .json_body(component::<UpdateNodeRequest>)
             .ok(200, "The node as it is now.", component::<NodeResponse>)
-            .error(404, "No node with this id in this environment."),
+            .error(404, "No node with this id in this environment.")
+            .error(422, "No node with `parent_id` in the environment, or it is the node itself or one of its descendants."),
     );
     doc.mount(
         PORTAL_ENV,

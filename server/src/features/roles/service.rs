@@ -82,10 +82,11 @@ pub async fn get_role(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> 
     role_response(store, find_role(store, tenancy, id).await?).await
 }
 
-/// A role that may be changed: system roles are visible but reserved (400).
+/// A role that may be changed: system roles are visible but reserved (400 `system_role`, saying
+/// what was refused: not an assignment, an edit).
 async fn editable_role(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Role> {
     let role = find_role(store, tenancy, id).await?;
-    role::usable(&role)?;
+    role::editable(&role)?;
     Ok(role)
 }
 
@@ -256,7 +257,7 @@ pub async fn setup_resource_permissions(
     let mut granted: HashSet<(String, String)> = HashSet::new();
     for (index, binding) in request.role_permissions.iter().enumerate() {
         let role = find_role(store, tenancy, &binding.role_id).await?;
-        role::usable(&role)?;
+        role::editable(&role)?;
         let unknown: Vec<&str> = binding.permission_keys.iter().map(String::as_str).filter(|k| !permissions.contains_key(*k)).collect();
         if !unknown.is_empty() {
             return Err(AppError::invalid_field(

@@ -39,7 +39,10 @@ pub fn portal_routes() -> ApiRoutes {
 /// The sign-in form's fields.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginForm {
+    /// A form with a field missing is sent back to the sign-in page like a wrong password.
+    #[serde(default)]
     email: String,
+    #[serde(default)]
     password: String,
     /// Where to go once signed in: a path on this site (anything else goes to `/`).
     #[serde(default)]
