@@ -16,7 +16,7 @@ use std::{io::Write, net::SocketAddr, path::{Path, PathBuf}, time::Duration};
 
 use clap::{Args, ValueEnum};
 
-use crate::web::client::TrustedProxies;
+use crate::domain::proxies::TrustedProxies;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Mode {

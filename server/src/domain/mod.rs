@@ -6,6 +6,7 @@
 pub mod api_key;
 pub mod audit;
 pub mod node_path;
+pub mod proxies;
 pub mod role;
 pub mod tenancy;
 pub mod time;

@@ -12,8 +12,8 @@ use axum::{
 use serde_json::{Value, json};
 use server::{
     auth::throttle::{ManualClock, Throttles},
+    domain::proxies::TrustedProxies,
     features::{api_keys::exchange::EXCHANGE_THROTTLED, sessions::service::LOGIN_THROTTLED},
-    web::client::TrustedProxies,
 };
 
 use crate::app::{TestApp, TestResponse};
