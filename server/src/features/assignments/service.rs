@@ -300,7 +300,9 @@ pub async fn bulk_change_role(
 /// Runs a bulk plan under the request's `Idempotency-Key`, if any: a retry with the same key and
 /// request gets the first response again and writes nothing; the same key with another request
 /// is a 422. The first response is stored in the write's own transaction. Dry runs and batches
-/// that wrote nothing are not recorded: retrying them is harmless.
+/// that wrote nothing are not recorded: retrying them is harmless. Two identical keyed requests
+/// at once write once: the one that collides with the other's rows, or plans after they are
+/// stored, answers with the other's response ([`Idempotency::settle`], [`Idempotency::unwritten`]).
 ///
 /// `plan` is called once with [`StoredDuplicates::Constraint`], and once more with
 /// [`StoredDuplicates::Query`] only when that plan was [unchecked](BulkPlan::unchecked) and its
