@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::dto::{CreateAssignmentRequest, MAX_BULK_ITEMS, Timestamp, Validate};
+use crate::dto::{CreateAssignmentRequest, MAX_BULK_ITEMS, Timestamp, Validate, fold_case};
 
 /// A file read into rows of text cells, with its header row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -255,7 +255,7 @@ pub struct Directory {
 
 /// `Acme/EMEA / Payments` and `acme / emea / payments` are the same path.
 pub fn normalize_path(path: &str) -> String {
-    path.split('/').map(|part| part.trim().to_lowercase()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" / ")
+    path.split('/').map(|part| fold_case(part.trim())).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" / ")
 }
 
 /// Whether an identity cell is an email (otherwise it is an id).
@@ -292,7 +292,7 @@ pub fn prepare(table: &Table, mapping: &Mapping, directory: &Directory, to_utc: 
                 errors.push("Identity is missing.".to_owned());
                 String::new()
             } else if is_email(identity) {
-                match directory.identities.get(&identity.to_lowercase()) {
+                match directory.identities.get(&fold_case(identity)) {
                     Some((id, active)) => {
                         if !active {
                             errors.push(format!("{identity} is deactivated."));
@@ -336,7 +336,7 @@ pub fn prepare(table: &Table, mapping: &Mapping, directory: &Directory, to_utc: 
                 String::new()
             } else if directory.role_ids.contains(role) {
                 role.to_owned()
-            } else if let Some(id) = directory.roles.get(&role.to_lowercase()) {
+            } else if let Some(id) = directory.roles.get(&fold_case(role)) {
                 id.clone()
             } else {
                 errors.push(format!("No role named “{role}”."));

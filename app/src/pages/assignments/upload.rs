@@ -35,7 +35,7 @@ use crate::{
     },
     dto::{
         BulkCreateAssignmentsRequest, BulkImportResponse, BulkMode, CreateAssignmentRequest, IdentityLookupRequest,
-        IdentityLookupResponse, NodeResponse, RecordBulkImportRequest,
+        IdentityLookupResponse, NodeResponse, RecordBulkImportRequest, fold_case,
     },
     scope::{Scope, grouped},
 };
@@ -619,7 +619,7 @@ fn prepare(upload: Upload) {
 async fn directory(scope: &Scope, table: &Table, mapping: &Mapping) -> Result<Directory, ApiError> {
     let mut directory = Directory::default();
     for role in load_roles(scope.clone()).await? {
-        directory.roles.insert(role.name.to_lowercase(), role.id.clone());
+        directory.roles.insert(fold_case(&role.name), role.id.clone());
         directory.role_ids.insert(role.id);
     }
     for node in api::get_all::<NodeResponse>(&nodes_path(scope), 1_000).await? {
@@ -630,7 +630,7 @@ async fn directory(scope: &Scope, table: &Table, mapping: &Mapping) -> Result<Di
     let mut seen = std::collections::HashSet::new();
     for index in 0..table.rows.len() {
         let value = table.cell(index, mapping.identity);
-        if value.is_empty() || !seen.insert(value.to_lowercase()) {
+        if value.is_empty() || !seen.insert(fold_case(value)) {
             continue;
         }
         if import::is_email(value) { request.emails.push(value.to_owned()) } else { request.ids.push(value.to_owned()) }
@@ -639,7 +639,7 @@ async fn directory(scope: &Scope, table: &Table, mapping: &Mapping) -> Result<Di
         let found: IdentityLookupResponse = api::post_json(&format!("{}/lookup", identities_path(scope)), &request).await?;
         for identity in found.items {
             let active = identity.status == crate::dto::IdentityStatus::Active;
-            directory.identities.insert(identity.email.to_lowercase(), (identity.id.clone(), active));
+            directory.identities.insert(fold_case(&identity.email), (identity.id.clone(), active));
             directory.identity_ids.insert(identity.id, active);
         }
     }
