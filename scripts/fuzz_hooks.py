@@ -17,6 +17,8 @@ schemathesis cannot tell that from a refused shape. Its `positive_data_acceptanc
 - 422 `identity_inactive` (an assignment or a token for an inactive identity);
 - 422 `idempotency_key_reused` (an `Idempotency-Key` sent before with another body; the IETF
   Idempotency-Key draft's status);
+- 412 `precondition_failed` (an `If-Match` that is well formed but names another version than
+  the stored one: the generator cannot know the object's current `ETag`);
 - 422 naming a body field that refers to nothing here or to the wrong thing: `parent_id` (no such
   node, or the node itself or one of its descendants), permission keys that do not exist in the
   environment, a bulk import's `environment` slug that is not this application's.
@@ -65,7 +67,7 @@ def filter_case(context, case):
     return _window_moves_forward(body)
 
 
-STATE_CODES = {"system_role", "identity_inactive", "idempotency_key_reused"}
+STATE_CODES = {"system_role", "identity_inactive", "idempotency_key_reused", "precondition_failed"}
 # (detail field prefix, message prefix) of the 422s for a body that names something not there.
 UNKNOWN_REFERENCES = (
     ("parent_id", "No node with this id"),

@@ -37,6 +37,11 @@ impl ApiError {
         self.status == 404
     }
 
+    /// 412: an edit sent with `If-Match` found the object changed since it was read.
+    pub fn is_stale(&self) -> bool {
+        self.status == 412
+    }
+
     fn network(message: impl std::fmt::Display) -> Self {
         log_transport_failure(&message);
         Self::new(0, "network_error", "Canopy could not be reached. Check your connection and try again.")
@@ -73,10 +78,31 @@ fn log_transport_failure(message: &dyn std::fmt::Display) {
     leptos::logging::warn!("api request failed: {message}");
 }
 
+/// What one request got back.
+pub(crate) struct Answer {
+    status: u16,
+    bytes: Vec<u8>,
+    /// The `ETag`: the version of the object answered with, for `If-Match`.
+    etag: Option<String>,
+}
+
+/// An object as read, with the version (`ETag`) an edit of it sends back in `If-Match`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub etag: Option<String>,
+}
+
 /// `GET path` (e.g. `/portal/v1/me`) as `T`.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let (status, bytes) = transport::send("GET", path, None, None).await?;
-    ApiError::from_answer(status, &bytes)
+    let answer = transport::send("GET", path, None, &[]).await?;
+    ApiError::from_answer(answer.status, &answer.bytes)
+}
+
+/// `GET path` as `T`, with its `ETag`.
+pub async fn get_versioned<T: DeserializeOwned>(path: &str) -> Result<Versioned<T>, ApiError> {
+    let answer = transport::send("GET", path, None, &[]).await?;
+    Ok(Versioned { value: ApiError::from_answer(answer.status, &answer.bytes)?, etag: answer.etag })
 }
 
 /// Every item of a paginated list: `path` (without `take`/`page`) read 100 at a time, at most
@@ -100,20 +126,22 @@ fn encode_body<B: Serialize>(body: &B) -> Result<Vec<u8>, ApiError> {
 
 /// `POST path` with a JSON body, answered as `T`.
 pub async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    let (status, bytes) = transport::send("POST", path, Some(encode_body(body)?), None).await?;
-    ApiError::from_answer(status, &bytes)
+    let answer = transport::send("POST", path, Some(encode_body(body)?), &[]).await?;
+    ApiError::from_answer(answer.status, &answer.bytes)
 }
 
-/// `PATCH path` with a JSON body, answered as `T`.
-pub async fn patch_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    let (status, bytes) = transport::send("PATCH", path, Some(encode_body(body)?), None).await?;
-    ApiError::from_answer(status, &bytes)
+/// `PATCH path` with a JSON body, answered as `T` with its new `ETag`; with `if_match` (the
+/// `ETag` of the read the edit started from) a change made since is a 412 ([`ApiError::is_stale`]).
+pub async fn patch_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, if_match: Option<&str>) -> Result<Versioned<T>, ApiError> {
+    let headers: Vec<(&str, &str)> = if_match.map(|tag| ("If-Match", tag)).into_iter().collect();
+    let answer = transport::send("PATCH", path, Some(encode_body(body)?), &headers).await?;
+    Ok(Versioned { value: ApiError::from_answer(answer.status, &answer.bytes)?, etag: answer.etag })
 }
 
 /// `DELETE path`; a 204 is `Ok(())`.
 pub async fn delete(path: &str) -> Result<(), ApiError> {
-    let (status, bytes) = transport::send("DELETE", path, None, None).await?;
-    ApiError::from_answer(status, &bytes)
+    let answer = transport::send("DELETE", path, None, &[]).await?;
+    ApiError::from_answer(answer.status, &answer.bytes)
 }
 
 /// The answer of a bulk endpoint: 200, 207 and 422 all carry a [`crate::dto::BulkResponse`], so
@@ -123,7 +151,8 @@ pub async fn post_bulk<B: Serialize, T: DeserializeOwned>(
     body: &B,
     idempotency_key: Option<&str>,
 ) -> Result<crate::dto::BulkResponse<T>, ApiError> {
-    let (status, bytes) = transport::send("POST", path, Some(encode_body(body)?), idempotency_key).await?;
+    let headers: Vec<(&str, &str)> = idempotency_key.map(|key| ("Idempotency-Key", key)).into_iter().collect();
+    let Answer { status, bytes, .. } = transport::send("POST", path, Some(encode_body(body)?), &headers).await?;
     match status {
         200 | 207 | 422 => match from_json(&bytes) {
             Some(response) => Ok(response),
@@ -171,7 +200,7 @@ mod transport {
     use leptos::prelude::use_context;
     use tower::ServiceExt;
 
-    use super::{ApiError, ApiRouter};
+    use super::{Answer, ApiError, ApiRouter};
 
     /// Portal responses are small; this bounds what one in-process answer may make a render buffer.
     const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -191,8 +220,8 @@ mod transport {
         method: &str,
         path: &str,
         json: Option<Vec<u8>>,
-        idempotency_key: Option<&str>,
-    ) -> Result<(u16, Vec<u8>), ApiError> {
+        headers: &[(&str, &str)],
+    ) -> Result<Answer, ApiError> {
         let binding = BOUND.try_with(Binding::clone).ok().or_else(|| {
             use_context::<ApiRouter>().map(|router| Binding { router, incoming: use_context::<http::request::Parts>() })
         });
@@ -201,8 +230,8 @@ mod transport {
         };
         let method = Method::from_bytes(method.as_bytes()).map_err(ApiError::network)?;
         let mut request = Request::builder().method(method).uri(path).header(header::ACCEPT, "application/json");
-        if let Some(key) = idempotency_key {
-            request = request.header("idempotency-key", key);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if let Some(incoming) = &incoming {
             // The admin's session cookie is what authenticates the page; the request id ties the
@@ -227,8 +256,9 @@ mod transport {
             Err(never) => match never {},
         };
         let status = response.status().as_u16();
+        let etag = response.headers().get(header::ETAG).and_then(|tag| tag.to_str().ok()).map(str::to_owned);
         let bytes = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES).await.map_err(ApiError::network)?;
-        Ok((status, bytes.to_vec()))
+        Ok(Answer { status, bytes: bytes.to_vec(), etag })
     }
 }
 
@@ -236,25 +266,16 @@ mod transport {
 mod transport {
     use send_wrapper::SendWrapper;
 
-    use super::ApiError;
+    use super::{Answer, ApiError};
 
-    pub(super) async fn send(
-        method: &str,
-        path: &str,
-        json: Option<Vec<u8>>,
-        idempotency_key: Option<&str>,
-    ) -> Result<(u16, Vec<u8>), ApiError> {
+    pub(super) async fn send(method: &str, path: &str, json: Option<Vec<u8>>, headers: &[(&str, &str)]) -> Result<Answer, ApiError> {
+        let headers = headers.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
         // gloo-net's futures hold JS values and are not `Send`; WASM runs on one thread, so
         // wrapping them is sound and lets Leptos resources (which require `Send`) await them.
-        SendWrapper::new(fetch(method.to_owned(), path.to_owned(), json, idempotency_key.map(str::to_owned))).await
+        SendWrapper::new(fetch(method.to_owned(), path.to_owned(), json, headers)).await
     }
 
-    async fn fetch(
-        method: String,
-        path: String,
-        json: Option<Vec<u8>>,
-        idempotency_key: Option<String>,
-    ) -> Result<(u16, Vec<u8>), ApiError> {
+    async fn fetch(method: String, path: String, json: Option<Vec<u8>>, headers: Vec<(String, String)>) -> Result<Answer, ApiError> {
         use gloo_net::http::{Method, RequestBuilder};
 
         let method = match method.as_str() {
@@ -265,8 +286,8 @@ mod transport {
             _ => Method::GET,
         };
         let mut builder = RequestBuilder::new(&path).method(method).header("Accept", "application/json");
-        if let Some(key) = &idempotency_key {
-            builder = builder.header("Idempotency-Key", key);
+        for (name, value) in &headers {
+            builder = builder.header(name, value);
         }
         let request = match json {
             Some(json) => {
@@ -278,22 +299,18 @@ mod transport {
         .map_err(ApiError::network)?;
         let response = request.send().await.map_err(ApiError::network)?;
         let status = response.status();
+        let etag = response.headers().get("etag");
         let bytes = response.binary().await.map_err(ApiError::network)?;
-        Ok((status, bytes))
+        Ok(Answer { status, bytes, etag })
     }
 }
 
 /// Neither side is compiled in (a plain `cargo check -p app`): there is nothing to call.
 #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
 mod transport {
-    use super::ApiError;
+    use super::{Answer, ApiError};
 
-    pub(super) async fn send(
-        _method: &str,
-        _path: &str,
-        _json: Option<Vec<u8>>,
-        _idempotency_key: Option<&str>,
-    ) -> Result<(u16, Vec<u8>), ApiError> {
+    pub(super) async fn send(_method: &str, _path: &str, _json: Option<Vec<u8>>, _headers: &[(&str, &str)]) -> Result<Answer, ApiError> {
         Err(ApiError::new(0, "api_unavailable", "Build the app crate with `ssr` or `hydrate` to call the API."))
     }
 }

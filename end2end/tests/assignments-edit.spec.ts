@@ -106,6 +106,63 @@ test.describe('editing an assignment', () => {
   });
 });
 
+test.describe('two admins editing the same assignment', () => {
+  test.beforeEach(async ({ page }) => {
+    await signInByApi(page);
+  });
+
+  test('the second save gets a 412: the dialog says so, saves nothing, and reloads the other change', async ({ page }) => {
+    const { last, person, role, leaves: [node] } = await newPerson(page, 'Otto', 'Overlap');
+    const [target] = await createAssignments(page, [{ identity_id: person.id, node_id: node.id, role_id: role.viewer.id }]);
+
+    await page.goto(`${ASSIGNMENTS_PAGE}?q=${last}`);
+    await hydrated(page);
+    const opened = page.waitForResponse((r) => r.url().endsWith(`/assignments/${target.id}`) && r.request().method() === 'GET');
+    await row(page, target.id).getByRole('button', { name: `Edit Otto ${last}’s assignment` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit assignment' });
+    await expect(dialog).toBeVisible();
+    expect((await opened).headers()['etag']).toMatch(/^"v[0-9a-f]+"$/);
+
+    // Meanwhile another admin moves the assignment to editor, with an end date.
+    const ends = daysFromNow(30);
+    const theirs = await page.request.patch(`${ASSIGNMENTS_API}/${target.id}`, { data: { role_id: role.editor.id, effective_to: ends } });
+    expect(theirs.status(), await theirs.text()).toBe(200);
+
+    // This admin's save, from the version the dialog opened at, is refused and changes nothing.
+    const saves: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PATCH') saves.push(r.headers()['if-match'] ?? '');
+    });
+    await dialog.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'billing-admin' });
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    const stale = dialog.getByTestId('stale-alert');
+    await expect(stale).toContainText('Another admin changed this assignment after you opened it, so your change was not saved.');
+    await expect(dialog).toBeVisible();
+    expect(saves).toHaveLength(1);
+    expect(saves[0]).toMatch(/^"v[0-9a-f]+"$/);
+    const kept = await getAssignment(page, target.id);
+    expect(kept.role_id).toBe(role.editor.id);
+    expect(new Date(kept.effective_to ?? '').getTime()).toBe(new Date(ends).getTime());
+    await shot(page, 'assignments-edit-stale');
+
+    // Reload shows their change, in the form and in the table behind it; then this admin saves on top of it.
+    await stale.getByRole('button', { name: 'Reload' }).click();
+    await expect(stale).toBeHidden();
+    await expect(dialog.getByRole('combobox', { name: 'Role' })).toHaveValue(role.editor.id);
+    await expect(dialog.getByRole('textbox', { name: 'Ends (optional)' })).not.toHaveValue('');
+    await expect(dialog.getByTestId('edit-notice')).toContainText('the form shows its current values');
+    await expect(row(page, target.id).getByTestId('role-name')).toHaveText('editor');
+    await dialog.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'billing-admin' });
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await expect(dialog).toBeHidden();
+    expect(saves).toHaveLength(2);
+    expect(saves[1]).not.toBe(saves[0]);
+    const saved = await getAssignment(page, target.id);
+    expect(saved.role_id).toBe(role['billing-admin'].id);
+    expect(saved.effective_to).toBe(kept.effective_to);
+  });
+});
+
 test.describe('dates that cannot be', () => {
   test.beforeEach(async ({ page }) => {
     await signInByApi(page);

@@ -1,5 +1,6 @@
 //! Rules that do no I/O: who a write is by (audit), where a caller stands (tenancy), the node
-//! tree's id paths, which roles may be used, API key formats, and time.
+//! tree's id paths, which roles may be used, API key formats, time, and
+//! the versions optimistic concurrency compares.
 //! Every feature calls these instead of restating them; the rules the browser shares live in
 //! the `app` crate (`app::dto`), e.g. [`app::dto::AssignmentStatus::at`].
 
@@ -10,3 +11,4 @@ pub mod proxies;
 pub mod role;
 pub mod tenancy;
 pub mod time;
+pub mod version;

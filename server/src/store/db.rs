@@ -29,15 +29,17 @@ pub const MAX_BINDS_PER_STATEMENT: usize = 30_000;
 /// Binds per statement for `IN (...)` lists of ids.
 pub(super) const IDS_PER_STATEMENT: usize = 5_000;
 
-/// The connection pool, of the backend `DATABASE_URL` named.
+/// The connection pool, of the backend `DATABASE_URL` named; SQLite's with the process's one
+/// writer's turn ([`sqlite::WriterTurn`]).
 pub(crate) enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, sqlite::WriterTurn),
     Postgres(PgPool),
 }
 
-/// A write transaction, begun as its backend wants ([`Db::begin`]).
+/// A write transaction, begun as its backend wants ([`Db::begin`]); SQLite's holds the writer's
+/// turn until it is committed or dropped.
 pub(super) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, sqlite::Turn),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -45,7 +47,7 @@ pub(super) enum Tx {
 macro_rules! on_db {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::store::db::Db::Sqlite($pool) => $body,
+            $crate::store::db::Db::Sqlite($pool, _) => $body,
             $crate::store::db::Db::Postgres($pool) => $body,
         }
     };
@@ -56,7 +58,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
-            $crate::store::db::Tx::Sqlite(tx) => {
+            $crate::store::db::Tx::Sqlite(tx, _) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -81,7 +83,7 @@ pub fn sort_collation(backend: Backend) -> &'static str {
 impl Db {
     pub(super) fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -93,14 +95,17 @@ impl Db {
 
     pub(super) async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(sqlite::begin(pool).await.map_err(map_db_error)?),
+            Db::Sqlite(pool, writer) => {
+                let (tx, turn) = sqlite::begin(pool, writer).await;
+                Tx::Sqlite(tx.map_err(map_db_error)?, turn)
+            }
             Db::Postgres(pool) => Tx::Postgres(postgres::begin(pool).await.map_err(map_db_error)?),
         })
     }
 
     pub(super) async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite(pool) => sqlite::migrate(pool).await,
+            Db::Sqlite(pool, _) => sqlite::migrate(pool).await,
             Db::Postgres(pool) => postgres::migrate(pool).await,
         }
     }
@@ -138,7 +143,8 @@ where
 impl Tx {
     pub(super) async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await,
+            // The turn is handed on once the commit has returned.
+            Tx::Sqlite(tx, _turn) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
         }
         .map_err(map_db_error)

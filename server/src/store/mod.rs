@@ -48,6 +48,10 @@ pub enum StoreError {
     /// a name, an assignment's triple, ...). `web::error` maps each to the API's 409 code.
     #[error("the unique constraint {0:?} refused the write")]
     Conflict(Unique),
+    /// A conditional write found the object at another version than the caller read (someone
+    /// changed it since): nothing was written. The API's 412.
+    #[error("the {0} changed since it was read")]
+    Stale(&'static str),
     /// A foreign key, check or not-null constraint refused the write.
     #[error("a data constraint refused the write")]
     Constraint,
@@ -155,7 +159,7 @@ impl Store {
     async fn open(url: &str) -> StoreResult<Self> {
         let (db, checkpointer, file) = if url.starts_with("sqlite:") {
             let (pool, checkpointer) = sqlite::connect(url).await?;
-            (Db::Sqlite(pool), Some(checkpointer), sqlite::DatabaseFile::opened(url)?)
+            (Db::Sqlite(pool, sqlite::WriterTurn::default()), Some(checkpointer), sqlite::DatabaseFile::opened(url)?)
         } else {
             (Db::Postgres(postgres::connect(url).await?), None, None)
         };

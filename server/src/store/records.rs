@@ -328,6 +328,39 @@ pub struct AssignmentWrite {
     pub deletes: Vec<String>,
     pub audit: Vec<AuditEvent>,
     pub idempotency: Option<IdempotencyRecord>,
+    /// A conditional write (`If-Match`): checked first, in the same transaction.
+    pub expect: Option<Expected>,
+}
+
+/// The kinds of object a conditional write can name; each has an `updated_at` version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioned {
+    Assignment,
+    Identity,
+    Node,
+    Role,
+}
+
+impl Versioned {
+    /// The object in words, for the 412 that says it changed.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Versioned::Assignment => "assignment",
+            Versioned::Identity => "identity",
+            Versioned::Node => "node",
+            Versioned::Role => "role",
+        }
+    }
+}
+
+/// A conditional write's precondition: the object must still be at the version the caller
+/// read, when the write's transaction takes its row; otherwise nothing is written and the
+/// store answers [`StoreError::Stale`](super::StoreError::Stale).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub kind: Versioned,
+    pub id: String,
+    pub updated_at: i64,
 }
 
 /// A page of a simple list: search, order, bounds.
@@ -380,6 +413,8 @@ pub struct Grant {
 /// One change besides plain inserts; see [`ChangeSet`].
 #[derive(Debug, Clone)]
 pub enum WriteOp {
+    /// A conditional write's precondition; put first, so nothing runs when it fails.
+    Expect(Expected),
     UpdateIdentity(Identity),
     DeleteIdentity(String),
     UpdateRole(Role),
@@ -404,6 +439,17 @@ pub enum WriteOp {
 pub struct ChangeSet {
     pub ops: Vec<WriteOp>,
     pub inserts: InsertBatch,
+}
+
+impl ChangeSet {
+    /// The same change, conditional on `expect` when there is one: checked first, in the same
+    /// transaction, so a stale version writes nothing.
+    pub fn expecting(mut self, expect: Option<Expected>) -> Self {
+        if let Some(expected) = expect {
+            self.ops.insert(0, WriteOp::Expect(expected));
+        }
+        self
+    }
 }
 
 /// A completed bulk-import run.

@@ -9,7 +9,7 @@
 //! its own connection shortly after writes (PASSIVE: it never blocks readers or the writer) and
 //! truncates a WAL grown past [`WAL_KEEP_BYTES`] once writes have paused.
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     ConnectOptions, Sqlite, Transaction,
@@ -66,10 +66,23 @@ pub(super) async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
     Ok(())
 }
 
-/// `BEGIN IMMEDIATE`: a write transaction takes the write lock up front, so with several pooled
-/// connections it waits (busy_timeout) instead of failing with SQLITE_BUSY when it upgrades a read.
-pub(super) async fn begin(pool: &SqlitePool) -> sqlx::Result<Transaction<'static, Sqlite>> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// SQLite has one writer at a time. Left to SQLite, the writers of this process would each hold
+/// a pooled connection and poll for the lock in the busy handler (sleeps of up to 100 ms, no
+/// order, `database is locked` once `busy_timeout` runs out), so a burst of writers behind a
+/// long bulk write could starve and fail, and would leave no connection for readers. Instead
+/// they queue here, first come first served, before taking a connection; the busy timeout is
+/// left for writers outside the process (an operator's `sqlite3`, `canopy backup`).
+#[derive(Clone, Default)]
+pub(crate) struct WriterTurn(Arc<tokio::sync::Mutex<()>>);
+
+/// A writer's turn, held by its transaction; the next writer's comes when it is dropped.
+pub(crate) struct Turn(#[allow(dead_code)] tokio::sync::OwnedMutexGuard<()>);
+
+/// `BEGIN IMMEDIATE` in this process's writer's turn: a write transaction takes the write lock up
+/// front, so it never fails with SQLITE_BUSY when it upgrades a read.
+pub(super) async fn begin(pool: &SqlitePool, writer: &WriterTurn) -> (sqlx::Result<Transaction<'static, Sqlite>>, Turn) {
+    let turn = Turn(writer.0.clone().lock_owned().await);
+    (pool.begin_with("BEGIN IMMEDIATE").await, turn)
 }
 
 /// The database file as the store opened it: its path and its inode. An open connection keeps

@@ -84,6 +84,17 @@ impl AppError {
         }
     }
 
+    /// 412 `precondition_failed`: `If-Match` named another version of the `what` than the one
+    /// stored (someone changed it since the caller read it); nothing was written.
+    pub fn precondition_failed(what: &'static str) -> Self {
+        let mut body = ApiErrorBody::new(
+            "precondition_failed",
+            format!("The {what} has changed since you read it. Read it again for its current state and ETag, then retry."),
+        );
+        body.details.insert("resource".into(), Value::String(what.into()));
+        AppError::Item { status: StatusCode::PRECONDITION_FAILED, body }
+    }
+
     /// One invalid field, for rules checked outside a DTO's `validate`.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = FieldErrors::new();
@@ -161,6 +172,7 @@ impl From<StoreError> for AppError {
             StoreError::Constraint => {
                 AppError::invalid_field("body", "The request refers to something that does not exist.")
             }
+            StoreError::Stale(what) => AppError::precondition_failed(what),
             StoreError::Unavailable(reason) => AppError::database_unavailable(&reason),
             StoreError::Database(err) if unreachable(&err) => AppError::database_unavailable(&err.to_string()),
             other => AppError::Internal(other.to_string()),

@@ -1,12 +1,13 @@
 //! The HTTP edge every feature shares: route registration that remembers what it registered,
 //! the caller extractors (who is calling, and where), the JSON/query extractors and the one
-//! error type, idempotency keys, bulk result assembly, the OpenAPI document builder, and how the
+//! error type, ETags and `If-Match`, idempotency keys, bulk result assembly, the OpenAPI document builder, and how the
 //! built site (hashed, pre-compressed assets) and unrouted page addresses are served.
 
 pub mod assets;
 pub mod bulk;
 pub mod callers;
 pub mod client;
+pub mod conditional;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

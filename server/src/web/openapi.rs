@@ -238,6 +238,32 @@ impl Op {
         self
     }
 
+    /// Optimistic concurrency for a write of `what` (`web::conditional`): an optional
+    /// `If-Match` with the ETag a read gave, and the 412 when the object has moved on since.
+    pub fn conditional(mut self, what: &str) -> Self {
+        let tag = r#"(W/)?"[\x21\x23-\x7e]*""#;
+        self.headers.push(
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(format!(
+                    "Write only if the {what} is still at this version: the `ETag` of a read (or `*`). Without it the write is unconditional."
+                )))
+                .schema(Some(
+                    ObjectBuilder::new().schema_type(Type::String).max_length(Some(1024)).pattern(Some(format!(r"^(\*|{tag}(, ?{tag})*)$"))),
+                ))
+                .build(),
+        );
+        self.error(400, "`If-Match` is not `*` or a list of entity tags (`invalid_if_match`).")
+            .error(412, &format!("`If-Match` names another version: the {what} changed since it was read, and nothing was written (`precondition_failed`)."))
+    }
+
+    /// The `ETag` of the object a `status` answer carries: its version, for `If-Match`.
+    pub fn tagged(self, status: u16) -> Self {
+        self.header(status, "ETag", "The object's version, to send back in `If-Match` with a change.")
+    }
+
     pub fn json_body(self, schema: SchemaFn) -> Self {
         self.body_with("application/json", schema, true).body_errors()
     }

@@ -6,7 +6,7 @@
 use std::{cell::RefCell, sync::Arc, time::Duration};
 
 use server::store::{self, Store};
-use sqlx::Connection;
+use sqlx::{Connection, PgConnection, SqliteConnection};
 
 /// The PostgreSQL server the suite runs against, if any.
 fn postgres_server_url() -> Option<String> {
@@ -103,4 +103,36 @@ thread_local! {
 /// ends (after its runtime and the store's pool are gone).
 fn on_thread_exit(scratch: Scratch) {
     SCRATCH.with(|held| held.borrow_mut().push(scratch));
+}
+
+/// The database as a test inspects it behind the server's back (after a kill, after a run).
+pub enum Inspector {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+impl Inspector {
+    pub async fn open(url: &str) -> Self {
+        if url.starts_with("sqlite:") {
+            Inspector::Sqlite(SqliteConnection::connect(url).await.expect("the database opens"))
+        } else {
+            Inspector::Postgres(PgConnection::connect(url).await.expect("the database opens"))
+        }
+    }
+
+    /// A `count(*)` with text binds.
+    pub async fn count(&mut self, sql: &'static str, binds: &[&str]) -> i64 {
+        match self {
+            Inspector::Sqlite(connection) => binds.iter().fold(sqlx::query_scalar(sql), |query, bind| query.bind(*bind)).fetch_one(connection).await,
+            Inspector::Postgres(connection) => binds.iter().fold(sqlx::query_scalar(sql), |query, bind| query.bind(*bind)).fetch_one(connection).await,
+        }
+        .expect("the count query runs")
+    }
+
+    pub async fn close(self) {
+        let _ = match self {
+            Inspector::Sqlite(connection) => connection.close().await,
+            Inspector::Postgres(connection) => connection.close().await,
+        };
+    }
 }

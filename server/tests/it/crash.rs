@@ -21,45 +21,12 @@ use server::{
     features::api_keys,
     store,
 };
-use sqlx::{Connection, PgConnection, SqliteConnection};
 
-use crate::{common, process::ServerProcess};
+use crate::{common::{self, Inspector}, process::ServerProcess};
 
 /// Killed rounds after the timed one.
 const ROUNDS: usize = 10;
 const BATCH: usize = 10_000;
-
-/// The database as the test inspects it after each kill.
-enum Inspector {
-    Sqlite(SqliteConnection),
-    Postgres(PgConnection),
-}
-
-impl Inspector {
-    async fn open(url: &str) -> Self {
-        if url.starts_with("sqlite:") {
-            Inspector::Sqlite(SqliteConnection::connect(url).await.expect("the database opens after the crash"))
-        } else {
-            Inspector::Postgres(PgConnection::connect(url).await.expect("the database opens after the crash"))
-        }
-    }
-
-    /// A `count(*)` with text binds.
-    async fn count(&mut self, sql: &'static str, binds: &[&str]) -> i64 {
-        match self {
-            Inspector::Sqlite(connection) => binds.iter().fold(sqlx::query_scalar(sql), |query, bind| query.bind(*bind)).fetch_one(connection).await,
-            Inspector::Postgres(connection) => binds.iter().fold(sqlx::query_scalar(sql), |query, bind| query.bind(*bind)).fetch_one(connection).await,
-        }
-        .expect("the count query runs")
-    }
-
-    async fn close(self) {
-        let _ = match self {
-            Inspector::Sqlite(connection) => connection.close().await,
-            Inspector::Postgres(connection) => connection.close().await,
-        };
-    }
-}
 
 const ROWS_AT_NODE: &str = "SELECT count(*) FROM assignments WHERE node_id = $1";
 /// The batch's events, found by what they recorded (`->>` reads JSON text on both databases),

@@ -8,6 +8,7 @@ mod auth;
 mod backup;
 mod cli;
 mod common;
+mod concurrency;
 mod crash;
 mod demo;
 mod directory;

@@ -71,6 +71,17 @@ fn free_port() -> SocketAddr {
 /// One request on a new connection: `(status, body)`, or why there was no answer (the server
 /// died, refused the connection, ...).
 pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Option<String>) -> Result<(u16, Bytes), String> {
+    answer(addr, method, path, headers, body).await.map(|(status, _, bytes)| (status, bytes))
+}
+
+/// [`request`], with the answer's headers.
+pub async fn answer(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Result<(u16, hyper::HeaderMap, Bytes), String> {
     let stream = tokio::net::TcpStream::connect(addr).await.map_err(|err| format!("connect: {err}"))?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|err| format!("handshake: {err}"))?;
     tokio::spawn(connection);
@@ -84,6 +95,7 @@ pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&st
     let request = builder.body(Full::new(Bytes::from(body.unwrap_or_default()))).map_err(|err| err.to_string())?;
     let response = sender.send_request(request).await.map_err(|err| format!("no response: {err}"))?;
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.map_err(|err| format!("body cut off: {err}"))?.to_bytes();
-    Ok((status, bytes))
+    Ok((status, headers, bytes))
 }

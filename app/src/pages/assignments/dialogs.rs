@@ -18,7 +18,7 @@ use crate::{
     },
     dto::{
         AssignmentResponse, AssignmentRow, BulkChangeRoleRequest, BulkRemoveAssignmentsRequest, BulkResponse,
-        CreateAssignmentRequest, FieldErrors, RoleResponse, UpdateAssignmentRequest, Validate,
+        CreateAssignmentRequest, FieldErrors, RoleResponse, Timestamp, UpdateAssignmentRequest, Validate,
     },
     scope::{encode_query_value, grouped},
 };
@@ -278,18 +278,59 @@ fn focus_first_error(errors: &FieldErrors, order: &[(&str, &str)]) {
     let _ = (errors, order);
 }
 
+/// The dialog's fields from an assignment as stored: its role and its window as input values.
+fn edit_fields(role_id: &str, from: Option<&Timestamp>, to: Option<&Timestamp>) -> (String, String, String) {
+    (role_id.to_owned(), from.map(to_input_value).unwrap_or_default(), to.map(to_input_value).unwrap_or_default())
+}
+
+/// Edits one assignment from the version it was opened at: the dialog reads the assignment (and
+/// its `ETag`) when it opens and saves with `If-Match`, so a change another admin made in
+/// between is not overwritten. That save gets a 412; the dialog says so and offers to reload the
+/// current values (the table behind it is refreshed too), after which the admin can save again.
 #[component]
 fn EditDialog(row: AssignmentRow) -> impl IntoView {
     let ctx = expect_context::<AssignmentsContext>();
     let on_close = close(ctx);
-    let role = RwSignal::new(row.role.id.clone());
-    let from = RwSignal::new(row.assignment.effective_from.map(|t| to_input_value(&t)).unwrap_or_default());
-    let to = RwSignal::new(row.assignment.effective_to.map(|t| to_input_value(&t)).unwrap_or_default());
+    let (role_id, from_value, to_value) =
+        edit_fields(&row.role.id, row.assignment.effective_from.as_ref(), row.assignment.effective_to.as_ref());
+    // The fields as the assignment was read: a date the admin did not touch is left out of the
+    // PATCH (kept as stored, to the millisecond) rather than resent at the input's minute precision.
+    let baseline = StoredValue::new((from_value.clone(), to_value.clone()));
+    let role = RwSignal::new(role_id);
+    let from = RwSignal::new(from_value);
+    let to = RwSignal::new(to_value);
     let errors = RwSignal::new(FieldErrors::new());
     let form_error = RwSignal::new(None::<String>);
+    // The version the edit starts from; `None` until the read has answered.
+    let version = RwSignal::new(None::<String>);
+    let stale = RwSignal::new(false);
+    let notice = RwSignal::new(None::<&'static str>);
     let busy = RwSignal::new(false);
     let id = row.assignment.id.clone();
+    let path = StoredValue::new(format!("{}/{}", assignments_path(&ctx.scope.get_untracked()), encode_query_value(&id)));
     let order = [("role_id", "edit-role"), ("effective_from", "edit-from"), ("effective_to", "edit-to")];
+
+    // Reads the assignment as stored now; with `refill`, the form takes its values.
+    let load = move |refill: bool| {
+        leptos::task::spawn_local(async move {
+            match api::get_versioned::<AssignmentResponse>(&path.get_value()).await {
+                Ok(current) => {
+                    let fields = edit_fields(&current.value.role_id, current.value.effective_from.as_ref(), current.value.effective_to.as_ref());
+                    let shown = (role.get_untracked(), from.get_untracked(), to.get_untracked());
+                    baseline.set_value((fields.1.clone(), fields.2.clone()));
+                    if refill || fields != shown {
+                        role.set(fields.0);
+                        from.set(fields.1);
+                        to.set(fields.2);
+                        notice.set(Some("Someone changed this assignment since the list loaded; the form shows its current values."));
+                    }
+                    version.set(current.etag);
+                }
+                Err(err) => form_error.set(Some(err.body.message)),
+            }
+        });
+    };
+    Effect::new(move |_| load(false));
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -297,12 +338,20 @@ fn EditDialog(row: AssignmentRow) -> impl IntoView {
             return;
         }
         form_error.set(None);
+        let (from_read, to_read) = baseline.get_value();
+        let changed = |value: String, read: &str| (value != read).then(|| from_input_value(&value));
         let request = UpdateAssignmentRequest {
             role_id: role.get_untracked(),
+            effective_from: changed(from.get_untracked(), &from_read),
+            effective_to: changed(to.get_untracked(), &to_read),
+        };
+        // Both bounds as they will be stored, for the shared validation's window rule.
+        let whole = UpdateAssignmentRequest {
             effective_from: Some(from_input_value(&from.get_untracked())),
             effective_to: Some(from_input_value(&to.get_untracked())),
+            ..request.clone()
         };
-        if let Err(problems) = request.validate() {
+        if let Err(problems) = whole.validate() {
             let problems = humanized(problems);
             focus_first_error(&problems, &order);
             errors.set(problems);
@@ -310,13 +359,17 @@ fn EditDialog(row: AssignmentRow) -> impl IntoView {
         }
         errors.set(FieldErrors::new());
         busy.set(true);
-        let path = format!("{}/{}", assignments_path(&ctx.scope.get_untracked()), encode_query_value(&id));
         leptos::task::spawn_local(async move {
-            match api::patch_json::<_, AssignmentResponse>(&path, &request).await {
+            let if_match = version.get_untracked();
+            match api::patch_json::<_, AssignmentResponse>(&path.get_value(), &request, if_match.as_deref()).await {
                 Ok(_) => {
                     ctx.dialog.set(None);
                     ctx.refresh();
                     ctx.say("Assignment updated");
+                }
+                Err(err) if err.is_stale() => {
+                    busy.set(false);
+                    stale.set(true);
                 }
                 Err(err) => {
                     busy.set(false);
@@ -331,6 +384,11 @@ fn EditDialog(row: AssignmentRow) -> impl IntoView {
             }
         });
     };
+    let on_reload = move |_| {
+        stale.set(false);
+        ctx.refresh();
+        load(true);
+    };
 
     let current = Some((row.role.id.clone(), row.role.name.clone()));
     view! {
@@ -343,6 +401,22 @@ fn EditDialog(row: AssignmentRow) -> impl IntoView {
             <form on:submit=on_submit novalidate=true>
                 <div class="space-y-4 px-5 py-4 sm:px-6">
                     <FormAlert message=form_error/>
+                    {move || stale.get().then(|| view! {
+                        <div class="flex flex-col gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2.5 text-sm text-amber-900 sm:flex-row sm:items-start" role="alert" data-testid="stale-alert">
+                            <Icon name=IconName::Alert class="mt-0.5 size-4 shrink-0"/>
+                            <span class="flex-1">"Another admin changed this assignment after you opened it, so your change was not saved. Reload to see theirs, then make yours again."</span>
+                            <button
+                                type="button"
+                                class="self-start rounded-md bg-white px-2.5 py-1 text-sm font-medium text-amber-900 shadow-xs ring-1 ring-amber-300 hover:bg-amber-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-600"
+                                on:click=on_reload
+                            >
+                                "Reload"
+                            </button>
+                        </div>
+                    })}
+                    {move || notice.get().map(|text| view! {
+                        <p class="rounded-lg bg-zinc-50 px-3 py-2 text-sm text-zinc-700 ring-1 ring-zinc-200" role="status" data-testid="edit-notice">{text}</p>
+                    })}
                     <RoleSelect id="edit-role" role errors current autofocus=true/>
                     <WindowFields prefix="edit" from to errors/>
                 </div>

@@ -17,6 +17,7 @@ pub fn environment(doc: &mut Document, mount: Mount) {
             .describe("The assignment applies to the node's whole subtree. `effective_from` / `effective_to` bound it in time.")
             .json_body(component::<CreateAssignmentRequest>)
             .ok(201, "Created.", component::<AssignmentResponse>)
+            .tagged(201)
             .error(400, "The role is a system role (`system_role`).")
             .error(404, "No identity, node or role with this id in the environment (`identity_not_found`, `node_not_found`, `role_not_found`).")
             .error(409, "The identity already has this role at this node (`assignment_exists`).")
@@ -56,6 +57,7 @@ pub fn environment(doc: &mut Document, mount: Mount) {
         Op::get("/assignments/{id}", "get_assignment", "Assignments", "Get an assignment")
             .id_is("The assignment's id.")
             .ok(200, "The assignment.", component::<AssignmentResponse>)
+            .tagged(200)
             .error(404, "No assignment with this id in the environment."),
     );
     doc.mount(
@@ -65,6 +67,8 @@ pub fn environment(doc: &mut Document, mount: Mount) {
             .describe("`role_id` is required; a date left out keeps its value, `null` clears it.")
             .json_body(component::<UpdateAssignmentRequest>)
             .ok(200, "The assignment as it is now.", component::<AssignmentResponse>)
+            .tagged(200)
+            .conditional("assignment")
             .error(400, "The role is a system role (`system_role`).")
             .error(404, "No assignment with this id, or no role with `role_id`, in the environment.")
             .error(409, "The identity already has the new role at this node (`assignment_exists`).")
@@ -75,6 +79,7 @@ pub fn environment(doc: &mut Document, mount: Mount) {
         Op::delete("/assignments/{id}", "delete_assignment", "Assignments", "Remove an assignment")
             .id_is("The assignment's id.")
             .empty(204, "Removed.")
+            .conditional("assignment")
             .error(404, "No assignment with this id in the environment."),
     );
     doc.mount(

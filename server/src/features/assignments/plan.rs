@@ -18,6 +18,7 @@ use crate::{
         role,
         tenancy::EnvironmentTenancy,
         time::timestamp,
+        version,
     },
     ids::new_id,
     store::{Assignment, AssignmentWrite, AuditEvent, Role, Store},
@@ -358,9 +359,15 @@ pub(super) async fn plan_bulk_change_role(
                     .detail("reason", "Another item of this request gives the same identity this role at this node."));
             }
             claimed.insert(pair, index);
-            let updated = Assignment { role_id: role.id.clone(), updated_at: now, ..row.clone() };
+            let updated = Assignment { role_id: role.id.clone(), updated_at: version::next(row.updated_at, now), ..row.clone() };
             write.audit.push(audit_event(tenancy, context, "assignment.update", &row.id, Some(&row), Some(&updated)));
-            changed_ids.push(row.id.clone());
+            // One statement moves the rows whose new version is `now`; a row already written
+            // this millisecond gets its own, later version.
+            if updated.updated_at == now {
+                changed_ids.push(row.id.clone());
+            } else {
+                write.updates.push(updated.clone());
+            }
             Ok(response(&updated))
         });
         outcomes.push(outcome.map_err(|error| (error, input)));

@@ -15,6 +15,7 @@ use crate::{
     state::AppState,
     web::{
         callers::{ApplicationCaller, EnvironmentCaller, PortalApplicationCaller, PortalCaller},
+        conditional::{Precondition, Tagged},
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, RequestId},
         idempotency::{Idempotency, IdempotencyKey, Reply},
@@ -85,17 +86,17 @@ async fn create<C: EnvironmentCaller>(
     caller: C,
     request_id: RequestId,
     AppJson(body): AppJson<CreateAssignmentRequest>,
-) -> AppResult<(StatusCode, Json<AssignmentResponse>)> {
+) -> AppResult<(StatusCode, Tagged<AssignmentResponse>)> {
     let created = service::create(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((StatusCode::CREATED, Tagged(created)))
 }
 
 async fn get_one<C: EnvironmentCaller>(
     State(state): State<AppState>,
     caller: C,
     IdParam(id): IdParam,
-) -> AppResult<Json<AssignmentResponse>> {
-    Ok(Json(service::get(state.store.as_ref(), caller.tenancy(), &id).await?))
+) -> AppResult<Tagged<AssignmentResponse>> {
+    Ok(Tagged(service::get(state.store.as_ref(), caller.tenancy(), &id).await?))
 }
 
 async fn update<C: EnvironmentCaller>(
@@ -103,9 +104,11 @@ async fn update<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
     AppJson(body): AppJson<UpdateAssignmentRequest>,
-) -> AppResult<Json<AssignmentResponse>> {
-    Ok(Json(service::update(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, body).await?))
+) -> AppResult<Tagged<AssignmentResponse>> {
+    let context = caller.context(request_id);
+    Ok(Tagged(service::update(state.store.as_ref(), caller.tenancy(), &context, &id, body, &precondition).await?))
 }
 
 async fn delete_one<C: EnvironmentCaller>(
@@ -113,8 +116,9 @@ async fn delete_one<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
 ) -> AppResult<StatusCode> {
-    service::delete(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id).await?;
+    service::delete(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, &precondition).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -24,13 +24,15 @@ use crate::{
         node_path,
         tenancy::{ApplicationTenancy, EnvironmentTenancy},
         time::timestamp,
+        version,
     },
     store::{
         Assignment, AssignmentFilter, AssignmentView, AssignmentWrite, AuditEvent, IdentityAssignmentFilter,
-        Slice, Store, StoreError,
+        Slice, Store, StoreError, Versioned,
     },
     web::{
         bulk::BulkOptions,
+        conditional::Precondition,
         error::{AppError, AppResult},
         idempotency::{Idempotency, Reply},
     },
@@ -209,8 +211,10 @@ pub async fn update(
     context: &AuditContext,
     id: &str,
     request: UpdateAssignmentRequest,
+    precondition: &Precondition,
 ) -> AppResult<AssignmentResponse> {
     let current = find(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Assignment, id, current.updated_at)?;
     let change = request.parse()?;
     let role = assignable_role(store, tenancy, &request.role_id).await?;
     let stored = Window { from: current.effective_from.and_then(Timestamp::from_millis), to: current.effective_to.and_then(Timestamp::from_millis) };
@@ -224,7 +228,7 @@ pub async fn update(
         role_id: role.id,
         effective_from: window.from.map(|ts| ts.as_millis()),
         effective_to: window.to.map(|ts| ts.as_millis()),
-        updated_at: Timestamp::now().as_millis(),
+        updated_at: version::next(current.updated_at, context.at),
         ..current.clone()
     };
     if (updated.role_id.as_str(), updated.effective_from, updated.effective_to) == (current.role_id.as_str(), current.effective_from, current.effective_to) {
@@ -234,15 +238,17 @@ pub async fn update(
     let write = AssignmentWrite {
         audit: vec![audit_event(tenancy, context, "assignment.update", id, Some(&current), Some(&updated))],
         updates: vec![updated.clone()],
+        expect,
         ..Default::default()
     };
     store.write_assignments(&write).await?;
     Ok(response(&updated))
 }
 
-pub async fn delete(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
+pub async fn delete(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, precondition: &Precondition) -> AppResult<()> {
     let current = find(store, tenancy, id).await?;
     let write = AssignmentWrite {
+        expect: precondition.check(Versioned::Assignment, id, current.updated_at)?,
         deletes: vec![current.id.clone()],
         audit: vec![audit_event(tenancy, context, "assignment.delete", id, Some(&current), None)],
         ..Default::default()

@@ -23,6 +23,7 @@ pub fn application(doc: &mut Document, mount: Mount) {
             .describe("`name` defaults to \"first last\". Emails are unique per application, case-insensitively.")
             .json_body(component::<CreateIdentityRequest>)
             .ok(201, "Created.", component::<IdentityResponse>)
+            .tagged(201)
             .error(409, "Another identity of this application has this email (`email_taken`)."),
     );
     doc.mount(
@@ -38,6 +39,7 @@ pub fn application(doc: &mut Document, mount: Mount) {
         Op::get("/identities/{id}", "get_identity", "Identities", "Get an identity")
             .id_is("The identity's id.")
             .ok(200, "The identity.", component::<IdentityResponse>)
+            .tagged(200)
             .error(404, "No identity with this id in this application."),
     );
     doc.mount(
@@ -46,6 +48,8 @@ pub fn application(doc: &mut Document, mount: Mount) {
             .id_is("The identity's id.")
             .json_body(component::<UpdateIdentityRequest>)
             .ok(200, "The identity as it is now.", component::<IdentityResponse>)
+            .tagged(200)
+            .conditional("identity")
             .error(404, "No identity with this id in this application.")
             .error(409, "Another identity of this application has this email (`email_taken`)."),
     );
@@ -55,6 +59,7 @@ pub fn application(doc: &mut Document, mount: Mount) {
             .id_is("The identity's id.")
             .describe("Its assignments in every environment go with it.")
             .empty(204, "Deleted.")
+            .conditional("identity")
             .error(404, "No identity with this id in this application."),
     );
 }
@@ -106,6 +111,8 @@ pub fn portal(doc: &mut Document) {
             Op::post(path, id, "Identities", summary)
                 .id_is("The identity's id.")
                 .ok(200, outcome, component::<IdentityResponse>)
+                .tagged(200)
+                .conditional("identity")
                 .error(404, "No identity with this id in this application."),
         );
     }

@@ -15,6 +15,7 @@ use crate::{
     state::AppState,
     web::{
         callers::{ApplicationCaller, Caller, ManagementApplicationCaller, PortalApplicationCaller},
+        conditional::{Precondition, Tagged},
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, RequestId},
         idempotency::{Idempotency, IdempotencyKey, Reply},
@@ -71,14 +72,14 @@ async fn create<C: ApplicationCaller>(
     caller: C,
     request_id: RequestId,
     AppJson(body): AppJson<CreateIdentityRequest>,
-) -> AppResult<(StatusCode, Json<IdentityResponse>)> {
+) -> AppResult<(StatusCode, Tagged<IdentityResponse>)> {
     let created = service::create_identity(state.store.as_ref(), caller.application(), &caller.context(request_id), body).await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((StatusCode::CREATED, Tagged(created)))
 }
 
-async fn get_one<C: ApplicationCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Json<IdentityResponse>> {
+async fn get_one<C: ApplicationCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Tagged<IdentityResponse>> {
     let identity = service::find_identity(state.store.as_ref(), caller.application(), &id).await?;
-    Ok(Json(service::identity_response(&identity)))
+    Ok(Tagged(service::identity_response(&identity)))
 }
 
 async fn update<C: ApplicationCaller>(
@@ -86,9 +87,11 @@ async fn update<C: ApplicationCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
     AppJson(body): AppJson<UpdateIdentityRequest>,
-) -> AppResult<Json<IdentityResponse>> {
-    Ok(Json(service::update_identity(state.store.as_ref(), caller.application(), &caller.context(request_id), &id, body).await?))
+) -> AppResult<Tagged<IdentityResponse>> {
+    let context = caller.context(request_id);
+    Ok(Tagged(service::update_identity(state.store.as_ref(), caller.application(), &context, &id, body, &precondition).await?))
 }
 
 async fn delete_one<C: ApplicationCaller>(
@@ -96,8 +99,9 @@ async fn delete_one<C: ApplicationCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
 ) -> AppResult<StatusCode> {
-    service::delete_identity(state.store.as_ref(), caller.application(), &caller.context(request_id), &id).await?;
+    service::delete_identity(state.store.as_ref(), caller.application(), &caller.context(request_id), &id, &precondition).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -117,14 +121,24 @@ async fn detail(State(state): State<AppState>, caller: PortalApplicationCaller, 
     Ok(Json(service::identity_detail(state.store.as_ref(), caller.application(), &id).await?))
 }
 
-async fn activate(State(state): State<AppState>, caller: PortalApplicationCaller, IdParam(id): IdParam, request_id: RequestId) -> AppResult<Json<IdentityResponse>> {
-    let context = caller.context(request_id);
-    Ok(Json(service::set_identity_status(state.store.as_ref(), caller.application(), &context, &id, IdentityStatus::Active).await?))
+async fn activate(caller: PortalApplicationCaller, state: State<AppState>, id: IdParam, request_id: RequestId, precondition: Precondition) -> AppResult<Tagged<IdentityResponse>> {
+    set_status(caller, state, id, request_id, precondition, IdentityStatus::Active).await
 }
 
-async fn deactivate(State(state): State<AppState>, caller: PortalApplicationCaller, IdParam(id): IdParam, request_id: RequestId) -> AppResult<Json<IdentityResponse>> {
+async fn deactivate(caller: PortalApplicationCaller, state: State<AppState>, id: IdParam, request_id: RequestId, precondition: Precondition) -> AppResult<Tagged<IdentityResponse>> {
+    set_status(caller, state, id, request_id, precondition, IdentityStatus::Inactive).await
+}
+
+async fn set_status(
+    caller: PortalApplicationCaller,
+    State(state): State<AppState>,
+    IdParam(id): IdParam,
+    request_id: RequestId,
+    precondition: Precondition,
+    status: IdentityStatus,
+) -> AppResult<Tagged<IdentityResponse>> {
     let context = caller.context(request_id);
-    Ok(Json(service::set_identity_status(state.store.as_ref(), caller.application(), &context, &id, IdentityStatus::Inactive).await?))
+    Ok(Tagged(service::set_identity_status(state.store.as_ref(), caller.application(), &context, &id, status, &precondition).await?))
 }
 
 /// `identities/bulk-create`'s body as the handler reads it: items stay raw JSON so each is

@@ -13,12 +13,16 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::{
-    domain::{audit::AuditContext, tenancy::ApplicationTenancy, time::timestamp},
+    domain::{audit::AuditContext, tenancy::ApplicationTenancy, time::timestamp, version},
     features::assignments,
     ids::new_id,
-    store::{AuditEvent, BulkImport, ChangeSet, Identity, IdentityPageSpec, InsertBatch, PageSpec, Store, Unique, WriteOp},
+    store::{
+        AuditEvent, BulkImport, ChangeSet, Expected, Identity, IdentityPageSpec, InsertBatch, PageSpec, Store, Unique, Versioned,
+        WriteOp,
+    },
     web::{
         bulk::{self, BulkOptions, ItemError, check_batch_size},
+        conditional::Precondition,
         error::{AppError, AppResult},
         idempotency::{Idempotency, Reply},
     },
@@ -242,9 +246,11 @@ pub async fn update_identity(
     context: &AuditContext,
     id: &str,
     request: UpdateIdentityRequest,
+    precondition: &Precondition,
 ) -> AppResult<IdentityResponse> {
     request.validate()?;
     let current = find_identity(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Identity, id, current.updated_at)?;
     let mut updated = current.clone();
     if let Some(email) = &request.email {
         let email = EmailAddress::parse(email).map_err(|m| AppError::invalid_field("email", m))?;
@@ -274,7 +280,7 @@ pub async fn update_identity(
     if let Some(avatar) = &request.avatar_url {
         updated.avatar_url = avatar.clone();
     }
-    write_identity(store, tenancy, context, current, updated, "identity.update").await
+    write_identity(store, tenancy, context, current, updated, "identity.update", expect).await
 }
 
 async fn write_identity(
@@ -284,18 +290,20 @@ async fn write_identity(
     current: Identity,
     mut updated: Identity,
     action: &'static str,
+    expect: Option<Expected>,
 ) -> AppResult<IdentityResponse> {
     if updated == current {
         return Ok(identity_response(&current));
     }
-    updated.updated_at = context.at;
+    updated.updated_at = version::next(current.updated_at, context.at);
     let changes = ChangeSet {
         ops: vec![WriteOp::UpdateIdentity(updated.clone())],
         inserts: InsertBatch {
             audit_events: vec![context.record(&tenancy.account, None, action, ("identity", &updated.id), Some(identity_state(&current)), Some(identity_state(&updated)))],
             ..Default::default()
         },
-    };
+    }
+    .expecting(expect);
     store.apply_changes(&changes).await?;
     Ok(identity_response(&updated))
 }
@@ -306,20 +314,29 @@ pub async fn set_identity_status(
     context: &AuditContext,
     id: &str,
     status: IdentityStatus,
+    precondition: &Precondition,
 ) -> AppResult<IdentityResponse> {
     let current = find_identity(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Identity, id, current.updated_at)?;
     let updated = Identity { status, ..current.clone() };
     let action = match status {
         IdentityStatus::Active => "identity.activate",
         IdentityStatus::Inactive => "identity.deactivate",
     };
-    write_identity(store, tenancy, context, current, updated, action).await
+    write_identity(store, tenancy, context, current, updated, action, expect).await
 }
 
 /// Deleting an identity deletes its assignments in every environment (each audited): an
 /// assignment cannot outlive the person it is for.
-pub async fn delete_identity(store: &Store, tenancy: &ApplicationTenancy, context: &AuditContext, id: &str) -> AppResult<()> {
+pub async fn delete_identity(
+    store: &Store,
+    tenancy: &ApplicationTenancy,
+    context: &AuditContext,
+    id: &str,
+    precondition: &Precondition,
+) -> AppResult<()> {
     let identity = find_identity(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Identity, id, identity.updated_at)?;
     let mut audit: Vec<AuditEvent> = store
         .assignments_for_identity(id)
         .await?
@@ -330,7 +347,8 @@ pub async fn delete_identity(store: &Store, tenancy: &ApplicationTenancy, contex
         })
         .collect();
     audit.push(context.record(&tenancy.account, None, "identity.delete", ("identity", id), Some(identity_state(&identity)), None));
-    let changes = ChangeSet { ops: vec![WriteOp::DeleteIdentity(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } };
+    let changes = ChangeSet { ops: vec![WriteOp::DeleteIdentity(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } }
+        .expecting(expect);
     store.apply_changes(&changes).await?;
     Ok(())
 }

@@ -27,6 +27,7 @@ pub fn environment(doc: &mut Document, mount: Mount) {
         Op::post("/nodes", "create_node", "Nodes", "Create a node")
             .json_body(component::<CreateNodeRequest>)
             .ok(201, "Created.", component::<NodeResponse>)
+            .tagged(201)
             .error(422, "No node with `parent_id` in the environment."),
     );
 }
@@ -38,6 +39,7 @@ pub fn portal(doc: &mut Document) {
         Op::get("/nodes/{id}", "get_node", "Nodes", "Get a node")
             .id_is("The node's id.")
             .ok(200, "The node.", component::<NodeResponse>)
+            .tagged(200)
             .error(404, "No node with this id in this environment."),
     );
     doc.mount(
@@ -47,6 +49,8 @@ pub fn portal(doc: &mut Document) {
             .describe("`parent_id: null` makes the node a root; moving a node under itself or one of its descendants is a 422.")
             .json_body(component::<UpdateNodeRequest>)
             .ok(200, "The node as it is now.", component::<NodeResponse>)
+            .tagged(200)
+            .conditional("node")
             .error(404, "No node with this id in this environment.")
             .error(422, "No node with `parent_id` in the environment, or it is the node itself or one of its descendants."),
     );
@@ -56,6 +60,7 @@ pub fn portal(doc: &mut Document) {
             .id_is("The node's id.")
             .query::<DeleteNodeQuery>()
             .empty(204, "Deleted (with its subtree and their assignments when `cascade=true`).")
+            .conditional("node")
             .error(404, "No node with this id in this environment.")
             .error(409, "The node has children or assignments and `cascade` is not set (`node_in_use`)."),
     );

@@ -10,6 +10,7 @@ use crate::{
     state::AppState,
     web::{
         callers::{EnvironmentCaller, PortalCaller},
+        conditional::{Precondition, Tagged},
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, RequestId},
         registry::{ApiRoutes, ENVIRONMENT},
@@ -51,12 +52,12 @@ async fn create<C: EnvironmentCaller>(
     caller: C,
     request_id: RequestId,
     AppJson(body): AppJson<CreateNodeRequest>,
-) -> AppResult<(StatusCode, Json<NodeResponse>)> {
-    Ok((StatusCode::CREATED, Json(service::create_node(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?)))
+) -> AppResult<(StatusCode, Tagged<NodeResponse>)> {
+    Ok((StatusCode::CREATED, Tagged(service::create_node(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?)))
 }
 
-async fn get_one<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Json<NodeResponse>> {
-    Ok(Json(service::node_response(&service::get_node(state.store.as_ref(), caller.tenancy(), &id).await?)))
+async fn get_one<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Tagged<NodeResponse>> {
+    Ok(Tagged(service::node_response(&service::get_node(state.store.as_ref(), caller.tenancy(), &id).await?)))
 }
 
 async fn update<C: EnvironmentCaller>(
@@ -64,9 +65,11 @@ async fn update<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
     AppJson(body): AppJson<UpdateNodeRequest>,
-) -> AppResult<Json<NodeResponse>> {
-    Ok(Json(service::update_node(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, body).await?))
+) -> AppResult<Tagged<NodeResponse>> {
+    let context = caller.context(request_id);
+    Ok(Tagged(service::update_node(state.store.as_ref(), caller.tenancy(), &context, &id, body, &precondition).await?))
 }
 
 async fn delete_one<C: EnvironmentCaller>(
@@ -74,9 +77,10 @@ async fn delete_one<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
     AppQuery(query): AppQuery<DeleteNodeQuery>,
 ) -> AppResult<StatusCode> {
     let cascade = query.cascade.unwrap_or(false);
-    service::delete_node(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, cascade).await?;
+    service::delete_node(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, cascade, &precondition).await?;
     Ok(StatusCode::NO_CONTENT)
 }

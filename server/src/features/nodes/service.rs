@@ -8,11 +8,12 @@ use app::dto::{CreateNodeRequest, ListQuery, NodeLookupRequest, NodeLookupRespon
 use serde_json::Value;
 
 use crate::{
-    domain::{audit::AuditContext, node_path, tenancy::EnvironmentTenancy, time::timestamp},
+    domain::{audit::AuditContext, node_path, tenancy::EnvironmentTenancy, time::timestamp, version},
     features::assignments,
     ids::new_id,
-    store::{AssignmentFilter, ChangeSet, InsertBatch, Node, Store, WriteOp},
+    store::{AssignmentFilter, ChangeSet, InsertBatch, Node, Store, Versioned, WriteOp},
     web::{
+        conditional::Precondition,
         error::{AppError, AppResult},
         paging::page_spec,
     },
@@ -107,9 +108,11 @@ pub async fn update_node(
     context: &AuditContext,
     id: &str,
     request: UpdateNodeRequest,
+    precondition: &Precondition,
 ) -> AppResult<NodeResponse> {
     request.validate()?;
     let current = get_node(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Node, id, current.updated_at)?;
     let name = request.name.as_deref().map(str::trim).unwrap_or(&current.name).to_owned();
     let kind = request.kind.as_deref().map(str::trim).unwrap_or(&current.kind).to_owned();
     let parent = match &request.parent_id {
@@ -134,7 +137,7 @@ pub async fn update_node(
         name,
         kind,
         depth,
-        updated_at: context.at,
+        updated_at: version::next(current.updated_at, context.at),
         ..current.clone()
     };
     if (&updated.name, &updated.kind, &updated.parent_id) == (&current.name, &current.kind, &current.parent_id) {
@@ -152,15 +155,24 @@ pub async fn update_node(
             audit_events: vec![context.record(&tenancy.account, Some(&tenancy.environment.id), action, ("node", id), Some(node_state(&current)), Some(node_state(&updated)))],
             ..Default::default()
         },
-    };
+    }
+    .expecting(expect);
     store.apply_changes(&changes).await?;
     Ok(node_response(&updated))
 }
 
 /// Refused (409) while the node has children or assignments in its subtree, unless `cascade`:
 /// then the whole subtree goes, with its assignments, each audited.
-pub async fn delete_node(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
+pub async fn delete_node(
+    store: &Store,
+    tenancy: &EnvironmentTenancy,
+    context: &AuditContext,
+    id: &str,
+    cascade: bool,
+    precondition: &Precondition,
+) -> AppResult<()> {
     let node = get_node(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Node, id, node.updated_at)?;
     let (children, assignments) = store.node_usage(&node).await?;
     if !cascade && (children > 0 || assignments > 0) {
         return Err(AppError::Conflict {
@@ -186,7 +198,8 @@ pub async fn delete_node(store: &Store, tenancy: &EnvironmentTenancy, context: &
     let changes = ChangeSet {
         ops: vec![WriteOp::DeleteNodes(levels.into_values().collect())],
         inserts: InsertBatch { audit_events: audit, ..Default::default() },
-    };
+    }
+    .expecting(expect);
     store.apply_changes(&changes).await?;
     Ok(())
 }

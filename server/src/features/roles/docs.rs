@@ -19,6 +19,7 @@ pub fn environment(doc: &mut Document, mount: Mount) {
         Op::post("/roles", "create_role", "Roles", "Create a role")
             .json_body(component::<CreateRoleRequest>)
             .ok(201, "Created.", component::<RoleResponse>)
+            .tagged(201)
             .error(409, "Another role in this environment has this name (`name_taken`).")
             .error(422, "A permission key does not exist in this environment."),
     );
@@ -31,6 +32,7 @@ pub fn portal(doc: &mut Document) {
         Op::get("/roles/{id}", "get_role", "Roles", "Get a role")
             .id_is("The role's id.")
             .ok(200, "The role with its permission keys.", component::<RoleResponse>)
+            .tagged(200)
             .error(404, "No role with this id in this environment."),
     );
     doc.mount(
@@ -39,6 +41,8 @@ pub fn portal(doc: &mut Document) {
             .id_is("The role's id.")
             .json_body(component::<UpdateRoleRequest>)
             .ok(200, "The role as it is now.", component::<RoleResponse>)
+            .tagged(200)
+            .conditional("role")
             .error(400, "System roles cannot be changed (`system_role`).")
             .error(404, "No role with this id in this environment.")
             .error(409, "Another role in this environment has this name (`name_taken`)."),
@@ -49,6 +53,7 @@ pub fn portal(doc: &mut Document) {
             .id_is("The role's id.")
             .query::<RoleDeleteQuery>()
             .empty(204, "Deleted (with its assignments when `cascade=true`).")
+            .conditional("role")
             .error(400, "System roles cannot be deleted (`system_role`).")
             .error(404, "No role with this id in this environment.")
             .error(409, "Assignments use the role and `cascade` is not set (`role_in_use`)."),
@@ -59,6 +64,8 @@ pub fn portal(doc: &mut Document) {
             .id_is("The role's id.")
             .json_body(component::<SetRolePermissionsRequest>)
             .ok(200, "The role with its new permission set.", component::<RoleResponse>)
+            .tagged(200)
+            .conditional("role")
             .error(400, "System roles cannot be changed (`system_role`).")
             .error(404, "No role with this id in this environment.")
             .error(422, "A permission key does not exist in this environment."),

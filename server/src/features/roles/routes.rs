@@ -15,6 +15,7 @@ use crate::{
     state::AppState,
     web::{
         callers::{EnvironmentCaller, PortalCaller},
+        conditional::{Precondition, Tagged},
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, RequestId},
         registry::{ApiRoutes, ENVIRONMENT},
@@ -52,12 +53,12 @@ async fn create<C: EnvironmentCaller>(
     caller: C,
     request_id: RequestId,
     AppJson(body): AppJson<CreateRoleRequest>,
-) -> AppResult<(StatusCode, Json<RoleResponse>)> {
-    Ok((StatusCode::CREATED, Json(service::create_role(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?)))
+) -> AppResult<(StatusCode, Tagged<RoleResponse>)> {
+    Ok((StatusCode::CREATED, Tagged(service::create_role(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), body).await?)))
 }
 
-async fn get_one<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Json<RoleResponse>> {
-    Ok(Json(service::get_role(state.store.as_ref(), caller.tenancy(), &id).await?))
+async fn get_one<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Tagged<RoleResponse>> {
+    Ok(Tagged(service::get_role(state.store.as_ref(), caller.tenancy(), &id).await?))
 }
 
 async fn update<C: EnvironmentCaller>(
@@ -65,9 +66,11 @@ async fn update<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
     AppJson(body): AppJson<UpdateRoleRequest>,
-) -> AppResult<Json<RoleResponse>> {
-    Ok(Json(service::update_role(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, body).await?))
+) -> AppResult<Tagged<RoleResponse>> {
+    let context = caller.context(request_id);
+    Ok(Tagged(service::update_role(state.store.as_ref(), caller.tenancy(), &context, &id, body, &precondition).await?))
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
@@ -84,10 +87,11 @@ async fn delete_one<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
     AppQuery(query): AppQuery<RoleDeleteQuery>,
 ) -> AppResult<StatusCode> {
     let cascade = query.cascade.unwrap_or(false);
-    service::delete_role(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, cascade).await?;
+    service::delete_role(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, cascade, &precondition).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -96,9 +100,11 @@ async fn set_permissions<C: EnvironmentCaller>(
     caller: C,
     IdParam(id): IdParam,
     request_id: RequestId,
+    precondition: Precondition,
     AppJson(body): AppJson<SetRolePermissionsRequest>,
-) -> AppResult<Json<RoleResponse>> {
-    Ok(Json(service::set_role_permissions(state.store.as_ref(), caller.tenancy(), &caller.context(request_id), &id, body).await?))
+) -> AppResult<Tagged<RoleResponse>> {
+    let context = caller.context(request_id);
+    Ok(Tagged(service::set_role_permissions(state.store.as_ref(), caller.tenancy(), &context, &id, body, &precondition).await?))
 }
 
 async fn list_resources<C: EnvironmentCaller>(State(state): State<AppState>, caller: C) -> AppResult<Json<Vec<ResourceResponse>>> {

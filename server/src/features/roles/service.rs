@@ -11,11 +11,12 @@ use app::dto::{
 use serde_json::{Value, json};
 
 use crate::{
-    domain::{audit::AuditContext, role, tenancy::EnvironmentTenancy, time::timestamp},
+    domain::{audit::AuditContext, role, tenancy::EnvironmentTenancy, time::timestamp, version},
     features::assignments,
     ids::new_id,
-    store::{AssignmentFilter, ChangeSet, InsertBatch, Permission, Resource, Role, RolePermission, Store, WriteOp},
+    store::{AssignmentFilter, ChangeSet, InsertBatch, Permission, Resource, Role, RolePermission, Store, Versioned, WriteOp},
     web::{
+        conditional::Precondition,
         error::{AppError, AppResult},
         paging::page_spec,
     },
@@ -128,16 +129,24 @@ pub async fn create_role(store: &Store, tenancy: &EnvironmentTenancy, context: &
     role_response(store, role).await
 }
 
-pub async fn update_role(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, request: UpdateRoleRequest) -> AppResult<RoleResponse> {
+pub async fn update_role(
+    store: &Store,
+    tenancy: &EnvironmentTenancy,
+    context: &AuditContext,
+    id: &str,
+    request: UpdateRoleRequest,
+    precondition: &Precondition,
+) -> AppResult<RoleResponse> {
     request.validate()?;
     let current = editable_role(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Role, id, current.updated_at)?;
     let updated = Role {
         name: request.name.map(|n| n.trim().to_owned()).unwrap_or_else(|| current.name.clone()),
         description: match request.description {
             None => current.description.clone(),
             Some(d) => d.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
         },
-        updated_at: context.at,
+        updated_at: version::next(current.updated_at, context.at),
         ..current.clone()
     };
     if (&updated.name, &updated.description) == (&current.name, &current.description) {
@@ -150,14 +159,23 @@ pub async fn update_role(store: &Store, tenancy: &EnvironmentTenancy, context: &
             audit_events: vec![context.record(&tenancy.account, Some(&tenancy.environment.id), "role.update", ("role", id), Some(role_state(&current, &keys)), Some(role_state(&updated, &keys)))],
             ..Default::default()
         },
-    };
+    }
+    .expecting(expect);
     store.apply_changes(&changes).await?;
     role_response(store, updated).await
 }
 
 /// Refused (409) while assignments use the role, unless `cascade`.
-pub async fn delete_role(store: &Store, tenancy: &EnvironmentTenancy, context: &AuditContext, id: &str, cascade: bool) -> AppResult<()> {
+pub async fn delete_role(
+    store: &Store,
+    tenancy: &EnvironmentTenancy,
+    context: &AuditContext,
+    id: &str,
+    cascade: bool,
+    precondition: &Precondition,
+) -> AppResult<()> {
     let role = editable_role(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Role, id, role.updated_at)?;
     let in_use = store.role_assignment_count(id).await?;
     if in_use > 0 && !cascade {
         return Err(AppError::Conflict {
@@ -173,7 +191,8 @@ pub async fn delete_role(store: &Store, tenancy: &EnvironmentTenancy, context: &
     }
     let keys: Vec<String> = store.role_permission_keys(&[id]).await?.into_iter().map(|(_, k)| k).collect();
     audit.push(context.record(&tenancy.account, env, "role.delete", ("role", id), Some(role_state(&role, &keys)), None));
-    let changes = ChangeSet { ops: vec![WriteOp::DeleteRole(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } };
+    let changes = ChangeSet { ops: vec![WriteOp::DeleteRole(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } }
+        .expecting(expect);
     store.apply_changes(&changes).await?;
     Ok(())
 }
@@ -184,9 +203,11 @@ pub async fn set_role_permissions(
     context: &AuditContext,
     id: &str,
     request: SetRolePermissionsRequest,
+    precondition: &Precondition,
 ) -> AppResult<RoleResponse> {
     request.validate()?;
     let role = editable_role(store, tenancy, id).await?;
+    let expect = precondition.check(Versioned::Role, id, role.updated_at)?;
     let existing = store.permissions(&tenancy.environment.id).await?;
     let ids = permission_ids("permissions", &request.permissions, &existing)?;
     let before: Vec<String> = store.role_permission_keys(&[id]).await?.into_iter().map(|(_, k)| k).collect();
@@ -196,16 +217,19 @@ pub async fn set_role_permissions(
     if before == after {
         return role_response(store, role).await;
     }
+    // The permissions are part of the role: a new set is a new version of it.
+    let updated = Role { updated_at: version::next(role.updated_at, context.at), ..role.clone() };
     let changes = ChangeSet {
-        ops: vec![WriteOp::ClearRolePermissions(id.to_owned())],
+        ops: vec![WriteOp::UpdateRole(updated.clone()), WriteOp::ClearRolePermissions(id.to_owned())],
         inserts: InsertBatch {
             role_permissions: ids.into_iter().map(|p| RolePermission { role_id: id.to_owned(), permission_id: p }).collect(),
             audit_events: vec![context.record(&tenancy.account, Some(&tenancy.environment.id), "role.permissions.set", ("role", id), Some(role_state(&role, &before)), Some(role_state(&role, &after)))],
             ..Default::default()
         },
-    };
+    }
+    .expecting(expect);
     store.apply_changes(&changes).await?;
-    role_response(store, role).await
+    role_response(store, updated).await
 }
 
 /// `setup/resource-permissions` (seed page): creates missing resources and permissions, skips
@@ -253,7 +277,7 @@ pub async fn setup_resource_permissions(
     // now (created above or before).
     let role_ids: Vec<&str> = request.role_permissions.iter().map(|b| b.role_id.as_str()).collect();
     let held: HashSet<(String, String)> = store.role_permission_keys(&role_ids).await?.into_iter().collect();
-    let mut roles_updated = 0;
+    let mut updated_roles: Vec<Role> = Vec::new();
     let mut granted: HashSet<(String, String)> = HashSet::new();
     for (index, binding) in request.role_permissions.iter().enumerate() {
         let role = find_role(store, tenancy, &binding.role_id).await?;
@@ -275,10 +299,15 @@ pub async fn setup_resource_permissions(
             added.push(key.clone());
         }
         if !added.is_empty() {
-            roles_updated += 1;
+            if !updated_roles.iter().any(|r| r.id == role.id) {
+                // New permissions are a new version of the role.
+                updated_roles.push(Role { updated_at: version::next(role.updated_at, context.at), ..role.clone() });
+            }
             batch.audit_events.push(context.record(&tenancy.account, env, "role.permissions.grant", ("role", &role.id), None, Some(json!({ "granted": added }))));
         }
     }
-    store.insert_batch(&batch).await?;
+    let roles_updated = updated_roles.len();
+    let changes = ChangeSet { ops: updated_roles.into_iter().map(WriteOp::UpdateRole).collect(), inserts: batch };
+    store.apply_changes(&changes).await?;
     Ok(SetupResourcePermissionsResponse { permissions_created, skipped_permissions: skipped, roles_updated })
 }

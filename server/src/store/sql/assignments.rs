@@ -87,6 +87,9 @@ pub(in crate::store) async fn insert_assignment_rows(tx: &mut Tx, rows: &[Assign
 /// one transaction.
 pub async fn write_assignments(db: &Db, write: &AssignmentWrite) -> StoreResult<()> {
     let mut tx = db.begin().await?;
+    if let Some(expected) = &write.expect {
+        super::changes::expect_version(&mut tx, expected).await?;
+    }
     on_tx!(&mut tx, |conn| {
         for chunk in write.deletes.chunks(IDS_PER_STATEMENT) {
             let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();

@@ -6,7 +6,7 @@ use sqlx::QueryBuilder;
 
 use super::batch::insert_all;
 use crate::store::{
-    ChangeSet, StoreResult, WriteOp,
+    ChangeSet, Expected, StoreError, StoreResult, WriteOp,
     db::{Db, IDS_PER_STATEMENT, Tx, map_db_error, on_tx, push_in_list},
 };
 
@@ -20,7 +20,11 @@ pub async fn apply_changes(db: &Db, changes: &ChangeSet) -> StoreResult<()> {
 }
 
 async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
+    if let WriteOp::Expect(expected) = op {
+        return expect_version(tx, expected).await;
+    }
     on_tx!(tx, |conn| match op {
+        WriteOp::Expect(_) => Ok(()),
         WriteOp::UpdateIdentity(i) => sqlx::query(
             "UPDATE identities SET first_name = $1, last_name = $2, name = $3, email = $4, email_normalized = $5, \
              avatar_url = $6, status = $7, updated_at = $8, name_folded = $10 WHERE id = $9",
@@ -62,11 +66,15 @@ async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
                 .bind(fold_case(&n.name))
                 .execute(&mut *conn)
                 .await?;
-            // The node and its descendants: new prefixes, shifted depth.
+            // The node and its descendants: new prefixes, shifted depth; each descendant's path
+            // changed, so its version moves on too (past its own, if it was written this
+            // millisecond), while the node keeps the version set above.
             sqlx::query(
                 "UPDATE nodes SET id_path = $1 || SUBSTR(id_path, $2), path = $3 || SUBSTR(path, $4), \
                  path_folded = $9 || SUBSTR(path_folded, $10), \
-                 depth = depth + $5, updated_at = $6 WHERE environment_id = $7 AND id_path LIKE $8",
+                 depth = depth + $5, \
+                 updated_at = CASE WHEN id = $11 THEN updated_at WHEN updated_at >= $6 THEN updated_at + 1 ELSE $6 END \
+                 WHERE environment_id = $7 AND id_path LIKE $8",
             )
             .bind(&n.id_path)
             .bind(old_id_path.chars().count() as i32 + 1)
@@ -80,6 +88,7 @@ async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
             // folded new prefix followed by the rest of its folded path.
             .bind(fold_case(&n.path))
             .bind(fold_case(old_path).chars().count() as i32 + 1)
+            .bind(&n.id)
             .execute(&mut *conn)
             .await
             .map(drop)
@@ -115,4 +124,27 @@ async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
             .map(drop),
     })
     .map_err(map_db_error)
+}
+
+/// A conditional write's precondition, in the write's transaction: takes the object's row if it
+/// is still at the version the caller read, else [`StoreError::Stale`] and the transaction is
+/// dropped. The no-op UPDATE takes the row lock on PostgreSQL, so a concurrent writer that
+/// commits first is seen (READ COMMITTED re-reads the row after the wait); SQLite's
+/// `BEGIN IMMEDIATE` already holds the only write lock.
+pub(in crate::store) async fn expect_version(tx: &mut Tx, expected: &Expected) -> StoreResult<()> {
+    use crate::store::Versioned;
+    let statement = match expected.kind {
+        Versioned::Assignment => "UPDATE assignments SET updated_at = updated_at WHERE id = $1 AND updated_at = $2",
+        Versioned::Identity => "UPDATE identities SET updated_at = updated_at WHERE id = $1 AND updated_at = $2",
+        Versioned::Node => "UPDATE nodes SET updated_at = updated_at WHERE id = $1 AND updated_at = $2",
+        Versioned::Role => "UPDATE roles SET updated_at = updated_at WHERE id = $1 AND updated_at = $2",
+    };
+    let taken = on_tx!(tx, |conn| sqlx::query(statement)
+        .bind(&expected.id)
+        .bind(expected.updated_at)
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected()))
+    .map_err(map_db_error)?;
+    if taken == 1 { Ok(()) } else { Err(StoreError::Stale(expected.kind.noun())) }
 }
