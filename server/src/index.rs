@@ -21,6 +21,7 @@ use app::dto::{AssignmentSort, AssignmentStatus, SortOrder, fold_case};
 use crate::{
     domain::node_path,
     features::health::monitor::DatabaseHealth,
+    feed::Feed,
     store::{Assignment, AssignmentFilter, AssignmentView, IdentityPageSpec, PageSpec, Slice, Store, StoreResult},
 };
 
@@ -428,8 +429,10 @@ impl EnvIndex {
 pub struct Indexes {
     store: Arc<Store>,
     enabled: bool,
-    /// An index is trusted only while the database was confirmed reachable a moment ago.
+    /// An index is trusted only while the database was confirmed reachable a moment ago...
     database: Arc<DatabaseHealth>,
+    /// ...and the change feed was read a moment ago (writes of other processes are seen).
+    feed: Arc<Feed>,
     slots: Mutex<HashMap<String, Slot>>,
 }
 
@@ -440,8 +443,8 @@ struct Slot {
 }
 
 impl Indexes {
-    pub fn new(store: Arc<Store>, enabled: bool, database: Arc<DatabaseHealth>) -> Self {
-        Self { store, enabled, database, slots: Mutex::new(HashMap::new()) }
+    pub fn new(store: Arc<Store>, enabled: bool, database: Arc<DatabaseHealth>, feed: Arc<Feed>) -> Self {
+        Self { store, enabled, database, feed, slots: Mutex::new(HashMap::new()) }
     }
 
     /// What is known about the database the indexes copy.
@@ -454,7 +457,7 @@ impl Indexes {
     /// SQL, which fails while the database is gone) and a rebuild is started in the background
     /// unless one is running.
     pub fn current(self: &Arc<Self>, environment_id: &str, application_id: &str) -> Option<Arc<EnvIndex>> {
-        if !self.enabled || !self.database.trusted() {
+        if !self.enabled || !self.database.trusted() || !self.feed.fresh() {
             return None;
         }
         let generation = self.store.generation();
@@ -477,6 +480,14 @@ impl Indexes {
     /// Loads the environment's index now (start-up warm-up, tests, the benchmark).
     pub async fn rebuild(&self, environment_id: &str, application_id: &str) -> Option<Arc<EnvIndex>> {
         let started = std::time::Instant::now();
+        // A load must begin after the feed's first read: the feed reports only what was
+        // committed after that, so an earlier load could miss another process's write for good.
+        if !self.feed.wait_started(std::time::Duration::from_secs(5)).await {
+            let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            slots.entry(environment_id.to_owned()).or_default().building = false;
+            tracing::warn!(environment_id, "the change feed has not been read: the index is not built, lists and checks use SQL");
+            return None;
+        }
         let loaded = match EnvIndex::load(self.store.as_ref(), environment_id, application_id).await {
             Ok(index) => {
                 // Its queries were round trips that succeeded.

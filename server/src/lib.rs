@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod features;
+pub mod feed;
 pub mod ids;
 pub mod index;
 pub mod state;

@@ -9,6 +9,7 @@ use crate::{
     auth::{PrincipalCache, TokenKeys, throttle::Throttles},
     config::ServerConfig,
     features::health::monitor::DatabaseHealth,
+    feed::Feed,
     index::Indexes,
     store::Store,
 };
@@ -28,12 +29,16 @@ pub struct AppState {
     pub database: Arc<DatabaseHealth>,
     /// Failed sign-ins and key exchanges, per subject and per client address (in memory).
     pub throttles: Arc<Throttles>,
+    /// The change feed's follower: memory (index, verified keys) answers only while it is fresh,
+    /// so writes through other processes are seen within its bound.
+    pub feed: Arc<Feed>,
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
         let database = DatabaseHealth::start(&store);
-        let index = Arc::new(Indexes::new(store.clone(), config.index_enabled, database.clone()));
+        let feed = Feed::start(&store, &database);
+        let index = Arc::new(Indexes::new(store.clone(), config.index_enabled, database.clone(), feed.clone()));
         Self {
             store,
             tokens: Arc::new(tokens),
@@ -43,6 +48,7 @@ impl AppState {
             principals: Arc::default(),
             database,
             throttles: Arc::default(),
+            feed,
         }
     }
 }

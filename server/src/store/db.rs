@@ -20,7 +20,9 @@ use sqlx::{
     query_builder::Separated,
 };
 
-use super::{Backend, StoreError, StoreResult, Unique, postgres, sqlite};
+use std::sync::Arc;
+
+use super::{Backend, StoreError, StoreResult, Unique, own_writes::OwnWrites, postgres, sqlite};
 
 /// Multi-row inserts are chunked so one statement stays under SQLite's 32,766 bind parameters
 /// (PostgreSQL allows 65,535).
@@ -29,26 +31,27 @@ pub const MAX_BINDS_PER_STATEMENT: usize = 30_000;
 /// Binds per statement for `IN (...)` lists of ids.
 pub(super) const IDS_PER_STATEMENT: usize = 5_000;
 
-/// The connection pool, of the backend `DATABASE_URL` named; SQLite's with the process's one
-/// writer's turn ([`sqlite::WriterTurn`]).
+/// The connection pool, of the backend `DATABASE_URL` named, with what the process knows of its
+/// own writes: SQLite's writer queue ([`sqlite::WriterTurn`]), and where each committed write is
+/// in the change feed ([`OwnWrites`]).
 pub(crate) enum Db {
-    Sqlite(SqlitePool, sqlite::WriterTurn),
-    Postgres(PgPool),
+    Sqlite(SqlitePool, sqlite::WriterTurn, Arc<OwnWrites>),
+    Postgres(PgPool, Arc<OwnWrites>),
 }
 
 /// A write transaction, begun as its backend wants ([`Db::begin`]); SQLite's holds the writer's
-/// turn until it is committed or dropped.
+/// turn until it is committed or dropped, and the feed position it began after.
 pub(super) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>, sqlite::Turn),
-    Postgres(Transaction<'static, Postgres>),
+    Sqlite(Transaction<'static, Sqlite>, sqlite::Turn, i64, Arc<OwnWrites>),
+    Postgres(Transaction<'static, Postgres>, Arc<OwnWrites>),
 }
 
 /// `on_db!(&self.db, |pool| body)`: `body` once per backend, `pool` its `&Pool<_>`.
 macro_rules! on_db {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::store::db::Db::Sqlite($pool, _) => $body,
-            $crate::store::db::Db::Postgres($pool) => $body,
+            $crate::store::db::Db::Sqlite($pool, ..) => $body,
+            $crate::store::db::Db::Postgres($pool, _) => $body,
         }
     };
 }
@@ -58,11 +61,11 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
-            $crate::store::db::Tx::Sqlite(tx, _) => {
+            $crate::store::db::Tx::Sqlite(tx, ..) => {
                 let $conn = &mut **tx;
                 $body
             }
-            $crate::store::db::Tx::Postgres(tx) => {
+            $crate::store::db::Tx::Postgres(tx, _) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -84,7 +87,7 @@ impl Db {
     pub(super) fn backend(&self) -> Backend {
         match self {
             Db::Sqlite(..) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Postgres(..) => Backend::Postgres,
         }
     }
 
@@ -95,18 +98,20 @@ impl Db {
 
     pub(super) async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool, writer) => {
+            Db::Sqlite(pool, writer, own) => {
                 let (tx, turn) = sqlite::begin(pool, writer).await;
-                Tx::Sqlite(tx.map_err(map_db_error)?, turn)
+                let mut tx = tx.map_err(map_db_error)?;
+                let after = sqlite::last_audit_rowid(&mut tx).await.map_err(map_db_error)?;
+                Tx::Sqlite(tx, turn, after, own.clone())
             }
-            Db::Postgres(pool) => Tx::Postgres(postgres::begin(pool).await.map_err(map_db_error)?),
+            Db::Postgres(pool, own) => Tx::Postgres(postgres::begin(pool).await.map_err(map_db_error)?, own.clone()),
         })
     }
 
     pub(super) async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite(pool, _) => sqlite::migrate(pool).await,
-            Db::Postgres(pool) => postgres::migrate(pool).await,
+            Db::Sqlite(pool, ..) => sqlite::migrate(pool).await,
+            Db::Postgres(pool, _) => postgres::migrate(pool).await,
         }
     }
 }
@@ -141,13 +146,23 @@ where
 }
 
 impl Tx {
+    /// Commits, then marks where the write is in the change feed (see [`OwnWrites`]).
     pub(super) async fn commit(self) -> StoreResult<()> {
         match self {
             // The turn is handed on once the commit has returned.
-            Tx::Sqlite(tx, _turn) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
+            Tx::Sqlite(mut tx, _turn, after, own) => {
+                let last = sqlite::last_audit_rowid(&mut tx).await.map_err(map_db_error)?;
+                tx.commit().await.map_err(map_db_error)?;
+                own.committed_rowids(after, last);
+            }
+            Tx::Postgres(mut tx, own) => {
+                let xact: Option<String> =
+                    sqlx::query_scalar("SELECT pg_current_xact_id_if_assigned()::text").fetch_one(&mut *tx).await.map_err(map_db_error)?;
+                tx.commit().await.map_err(map_db_error)?;
+                own.committed_xact(xact.unwrap_or_default());
+            }
         }
-        .map_err(map_db_error)
+        Ok(())
     }
 }
 

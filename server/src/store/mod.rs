@@ -19,6 +19,7 @@
 pub mod backup;
 mod db;
 mod idempotency;
+mod own_writes;
 mod paging;
 mod postgres;
 pub mod records;
@@ -159,9 +160,9 @@ impl Store {
     async fn open(url: &str) -> StoreResult<Self> {
         let (db, checkpointer, file) = if url.starts_with("sqlite:") {
             let (pool, checkpointer) = sqlite::connect(url).await?;
-            (Db::Sqlite(pool, sqlite::WriterTurn::default()), Some(checkpointer), sqlite::DatabaseFile::opened(url)?)
+            (Db::Sqlite(pool, sqlite::WriterTurn::default(), Arc::default()), Some(checkpointer), sqlite::DatabaseFile::opened(url)?)
         } else {
-            (Db::Postgres(postgres::connect(url).await?), None, None)
+            (Db::Postgres(postgres::connect(url).await?, Arc::default()), None, None)
         };
         Ok(Self { db, generation: AtomicU64::new(0), _checkpointer: checkpointer, file })
     }
@@ -185,6 +186,23 @@ impl Store {
     /// the counter still has the value it had before the derivation started.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The change feed's position now (see [`crate::feed`]).
+    pub async fn feed_position(&self) -> StoreResult<FeedPosition> {
+        sql::feed::position(self.db()).await
+    }
+
+    /// How many audit events (the feed: every data write has some) other processes committed
+    /// after `since` (this process's own are told apart), and the position after them.
+    pub async fn feed_since(&self, since: &FeedPosition) -> StoreResult<(i64, FeedPosition)> {
+        sql::feed::since(self.db(), since).await
+    }
+
+    /// Marks a write that another process committed (the feed brought it): whatever was derived
+    /// from the data before is out of date, as after a write of this process.
+    pub(crate) fn note_foreign_write(&self) {
+        drop(self.bump_generation());
     }
 
     /// Applies pending migrations and fills what they leave to Rust (idempotent).

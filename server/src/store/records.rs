@@ -487,3 +487,11 @@ pub struct EnvironmentPath {
     pub environment: Environment,
 }
 
+
+/// A place in the change feed: the last audit event's rowid (SQLite), or the snapshot the feed
+/// was last read at (PostgreSQL, `pg_current_snapshot()` as text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedPosition {
+    Sqlite(i64),
+    Postgres(String),
+}

@@ -85,6 +85,12 @@ pub(super) async fn begin(pool: &SqlitePool, writer: &WriterTurn) -> (sqlx::Resu
     (pool.begin_with("BEGIN IMMEDIATE").await, turn)
 }
 
+/// The rowid of the last audit event (0 when there is none): where the change feed is, read
+/// inside a write transaction, where no other writer can move it.
+pub(super) async fn last_audit_rowid(tx: &mut Transaction<'static, Sqlite>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM audit_events").fetch_one(&mut **tx).await
+}
+
 /// The database file as the store opened it: its path and its inode. An open connection keeps
 /// reading and writing a file that was removed or renamed (the inode lives on until the last
 /// descriptor closes), so only the path says whether the file is still the database: missing

@@ -22,6 +22,7 @@ mod pages;
 mod pg_cluster;
 mod portable_schema;
 mod process;
+mod replicas;
 mod security;
 mod store_contract;
 mod throttle;

@@ -29,6 +29,7 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a confirmed round trip lets the index answer from memory.
 pub const TRUST_FOR: Duration = Duration::from_secs(1);
 
+
 /// What is known about the database right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseState {
@@ -129,16 +130,15 @@ impl DatabaseHealth {
     }
 
     /// Runs an answer that reads the database; a 503 from it (the database became unreachable
-    /// while answering) marks the database down for the checks that follow. While the database
-    /// is unconfirmed the answer gets [`PROBE_TIMEOUT`], like a probe, rather than the pool's
-    /// connect timeout: a stopped PostgreSQL is a prompt 503, not a check that hangs for seconds.
+    /// while answering) marks the database down for the checks that follow. Every such answer gets [`PROBE_TIMEOUT`], like a probe, rather than the pool's connect
+    /// timeout: the database may have gone a moment ago, whatever the last confirmation says
+    /// (memory stops answering as soon as the change feed is not fresh), and a stopped
+    /// PostgreSQL is then a prompt 503, not a check that hangs for seconds. A check that a
+    /// reachable database cannot answer within that second fails closed the same way.
     pub async fn watch<T>(&self, answer: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
-        let result = if self.state() == DatabaseState::Unconfirmed {
-            tokio::time::timeout(PROBE_TIMEOUT, answer).await.unwrap_or_else(|_| {
-                Err(AppError::database_unavailable(&format!("no answer within {} ms while the database is unconfirmed", PROBE_TIMEOUT.as_millis())))
-            })
-        } else {
-            answer.await
+        let Ok(result) = tokio::time::timeout(PROBE_TIMEOUT, answer).await else {
+            // Slow is not gone: the prober and the feed's follower tell which it is.
+            return Err(AppError::database_unavailable(&format!("the database did not answer within {} ms", PROBE_TIMEOUT.as_millis())));
         };
         if let Err(err) = &result
             && err.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE

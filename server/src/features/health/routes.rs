@@ -42,10 +42,11 @@ pub async fn healthz() -> Json<Liveness> {
     Json(Liveness { status: "ok" })
 }
 
-/// The process can serve: its database answers. When it does not, `details.reason` says why
-/// (the database's own error, or that the SQLite file is gone from its path).
+/// The process can serve: its database answers and the change feed has been read. When not,
+/// `details.reason` says why (the database's own error, that the SQLite file is gone from its
+/// path, or that the feed has not been read yet).
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let probe = service::probe(state.store.as_ref(), &state.database).await;
+    let probe = service::probe(state.store.as_ref(), &state.database, &state.feed).await;
     let Some(reason) = probe.failure else {
         return Json(Readiness { status: "ready", database: probe.database }).into_response();
     };

@@ -1,7 +1,7 @@
-//! Whether the process can serve: its database answers.
+//! Whether the process can serve: its database answers, and it has read the change feed.
 
 use super::monitor::DatabaseHealth;
-use crate::store::Store;
+use crate::{feed::Feed, store::Store};
 
 /// The database's name (`sqlite`, `postgres`) and, when it did not answer, why.
 pub struct Probe {
@@ -11,9 +11,13 @@ pub struct Probe {
 
 /// A fresh probe (bounded like the monitor's own, and recorded by it, so a readiness request
 /// also refreshes what checks rely on).
-pub async fn probe(store: &Store, health: &DatabaseHealth) -> Probe {
+pub async fn probe(store: &Store, health: &DatabaseHealth, feed: &Feed) -> Probe {
     let database = store.backend().name();
     match health.probe(store).await {
+        // Just started: the follower's first read is one round trip away.
+        Ok(()) if !feed.wait_started(super::monitor::PROBE_TIMEOUT).await => {
+            Probe { database, failure: Some("the change feed has not been read yet".into()) }
+        }
         Ok(()) => Probe { database, failure: None },
         Err(reason) => {
             tracing::warn!(%reason, "readiness check failed");

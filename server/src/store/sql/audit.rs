@@ -11,6 +11,12 @@ use crate::store::{
 const AUDIT_COLUMNS: [&str; 12] =
     ["id", "account_id", "environment_id", "actor_type", "actor_id", "action", "target_type", "target_id", "before_state", "after_state", "request_id", "created_at"];
 
+/// What an event row is read as: the columns of [`AuditEvent`], not `*` (PostgreSQL's table also
+/// has the change feed's `xact_id`, an `xid8` that the record does not carry).
+fn select_events() -> String {
+    format!("SELECT {} FROM audit_events", AUDIT_COLUMNS.join(", "))
+}
+
 /// The events of a write, in its transaction.
 pub(in crate::store) async fn insert_audit_events(tx: &mut Tx, events: &[AuditEvent]) -> StoreResult<()> {
     on_tx!(tx, |conn| insert_rows(conn, "audit_events", &AUDIT_COLUMNS, events, |mut row, e| {
@@ -32,7 +38,8 @@ pub(in crate::store) async fn insert_audit_events(tx: &mut Tx, events: &[AuditEv
 
 pub async fn recent_audit_events(db: &Db, account_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>> {
     // Events of one write share a millisecond; the UUIDv7 id keeps their order.
-    on_db!(db, |pool| sqlx::query_as("SELECT * FROM audit_events WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+    let sql = format!("{} WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2", select_events());
+    on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(account_id)
         .bind(limit)
         .fetch_all(pool)
@@ -43,9 +50,10 @@ pub async fn recent_audit_events(db: &Db, account_id: &str, limit: i64) -> Store
 pub async fn audit_page(db: &Db, filter: &AuditFilter) -> StoreResult<(Vec<AuditEvent>, i64)> {
     let page = Page { order_by: "created_at DESC, id DESC".to_owned(), limit: filter.limit, offset: filter.offset };
     on_db!(db, |pool| {
+        let rows = select_events();
         let query = |selecting: Selecting| {
-            let select = selecting.pick("SELECT COUNT(*)", "SELECT *");
-            let mut builder = QueryBuilder::new(format!("{select} FROM audit_events WHERE account_id = "));
+            let select = selecting.pick("SELECT COUNT(*) FROM audit_events", &rows);
+            let mut builder = QueryBuilder::new(format!("{select} WHERE account_id = "));
             builder.push_bind(filter.account_id.as_str());
             if let Some(env) = &filter.environment_id {
                 builder.push(" AND environment_id = ").push_bind(env.as_str());

@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod batch;
 pub mod changes;
+pub mod feed;
 pub mod folding;
 pub mod identities;
 pub mod idempotency;
