@@ -1,9 +1,11 @@
 //! Two `canopy` processes on one database (the way a user scales out): what one writes, the
 //! other answers with within the change feed's bound (`server::feed`), without a restart and
 //! without a consistency token. Grants and revokes through A are polled on B, round after round,
-//! and each propagation time is measured; a key revoked through A is refused by B; and on
-//! PostgreSQL a transaction held open in another session does not hold back A's writes on B,
-//! while its own change is seen once it commits.
+//! and each propagation time is measured; a key revoked through A is refused by B; B killed and
+//! started again answers at once with what was written meanwhile; and on PostgreSQL the bound
+//! holds after every connection is terminated under both processes, and a transaction held open
+//! in another session does not hold back A's writes on B, while its own change is seen once it
+//! commits.
 
 use std::time::{Duration, Instant};
 
@@ -144,9 +146,54 @@ async fn writes_through_one_process_reach_the_other_within_the_feeds_bound() {
         percentile(&revokes, 1.0),
     );
 
+    // B killed and started again while A writes: ready only once it has read the feed, and its
+    // very first answer includes the grant made while it was down.
+    let mut b = b;
+    b.kill();
+    let body = json!({ "identity_id": tenant.identity, "node_id": tenant.node, "role_id": tenant.role });
+    let (status, granted) = call(&a, "POST", "/api/v1/assignments", ("x-api-key", &tenant.key), Some(body)).await;
+    assert_eq!(status, 201, "{granted}");
+    let b = ServerProcess::start(&url, dirs.1.path()).await;
+    assert!(allowed(&b, &tenant).await, "a restarted process answers with what was written while it was down");
+    let (status, _) = call(&a, "DELETE", &format!("/api/v1/assignments/{}", granted["id"].as_str().unwrap()), ("x-api-key", &tenant.key), None).await;
+    assert_eq!(status, 204);
+    until(&b, &tenant, false, Instant::now(), "revoke after B's restart").await;
+
     if common::backend_name() == "postgres" {
+        connections_killed_under_the_followers(&url, &a, &b, &tenant).await;
         held_transactions_do_not_hold_back_the_feed(&url, &a, &b, &tenant, admin).await;
     }
+}
+
+/// Every connection of both processes terminated by the server (as a failover or a restarted
+/// pooler would): each reconnects, and B still answers A's next writes within the bound.
+async fn connections_killed_under_the_followers(url: &str, a: &ServerProcess, b: &ServerProcess, tenant: &Tenant) {
+    allowed(b, tenant).await;
+    tokio::time::sleep(SETTLE).await;
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(killed.len() >= 2, "both processes had connections ({} terminated)", killed.len());
+    // A's first write may meet a dead pooled connection (a 503, nothing written); it is retried.
+    let body = json!({ "identity_id": tenant.identity, "node_id": tenant.node, "role_id": tenant.role });
+    let started = Instant::now();
+    let granted = loop {
+        match call(a, "POST", "/api/v1/assignments", ("x-api-key", &tenant.key), Some(body.clone())).await {
+            (201, granted) => break granted,
+            (503, _) if started.elapsed() < BOUND => tokio::time::sleep(Duration::from_millis(10)).await,
+            (status, answer) => panic!("A answered {status}: {answer}"),
+        }
+    };
+    let acknowledged = Instant::now();
+    let seen = until(b, tenant, true, acknowledged, "a grant after the connections were killed").await;
+    let (status, _) = call(a, "DELETE", &format!("/api/v1/assignments/{}", granted["id"].as_str().unwrap()), ("x-api-key", &tenant.key), None).await;
+    assert_eq!(status, 204);
+    let revoked = until(b, tenant, false, Instant::now(), "a revoke after the connections were killed").await;
+    eprintln!("{} connections terminated: the next grant reached B after {seen:?}, the revoke after {revoked:?}", killed.len());
 }
 
 /// A transaction that began before A's writes and commits after them: A's writes reach B while
