@@ -33,37 +33,51 @@ impl<S: Send + Sync> FromRequestParts<S> for Precondition {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let mut tags = Vec::new();
-        let mut any = false;
+        let mut elements = Vec::new();
         for value in parts.headers.get_all(header::IF_MATCH) {
-            let text = value.to_str().map_err(|_| malformed())?;
-            for element in text.split(',').map(str::trim).filter(|element| !element.is_empty()) {
-                if element == "*" {
-                    any = true;
-                } else if is_entity_tag(element) {
-                    tags.push(element.to_owned());
-                } else {
-                    return Err(malformed());
-                }
-            }
+            elements.extend(elements_of(value.to_str().map_err(|_| malformed())?).ok_or_else(malformed)?);
         }
-        Ok(match (any, tags.is_empty()) {
-            (false, true) if parts.headers.contains_key(header::IF_MATCH) => return Err(malformed()),
-            (false, true) => Precondition::Unconditional,
-            (true, true) => Precondition::Exists,
-            (true, false) => return Err(malformed()),
-            (false, false) => Precondition::OneOf(tags),
+        let any = elements.iter().any(|element| element == "*");
+        Ok(match (any, elements.len()) {
+            (false, 0) if parts.headers.contains_key(header::IF_MATCH) => return Err(malformed()),
+            (false, 0) => Precondition::Unconditional,
+            (true, 1) => Precondition::Exists,
+            (true, _) => return Err(malformed()),
+            (false, _) => Precondition::OneOf(elements),
         })
     }
 }
 
-/// `"…"` or `W/"…"` with the characters RFC 9110 allows inside (no quotes, no controls).
-fn is_entity_tag(element: &str) -> bool {
-    let quoted = element.strip_prefix("W/").unwrap_or(element);
-    quoted.len() >= 2
-        && quoted.starts_with('"')
-        && quoted.ends_with('"')
-        && quoted[1..quoted.len() - 1].bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80)
+/// The elements of one `If-Match` value: `*`, or entity tags (`"…"` or `W/"…"`, where a tag may
+/// hold any visible character but `"`, commas included) separated by commas and optional
+/// whitespace; `None` when it is not that.
+fn elements_of(value: &str) -> Option<Vec<String>> {
+    let mut elements = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            return Some(elements);
+        }
+        let length = if rest.starts_with('*') {
+            1
+        } else {
+            let quoted = rest.strip_prefix("W/").unwrap_or(rest);
+            let inner = quoted.strip_prefix('"')?;
+            let close = inner.find('"')?;
+            let etagc = |b: u8| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80;
+            if !inner[..close].bytes().all(etagc) {
+                return None;
+            }
+            (rest.len() - quoted.len()) + 1 + close + 1
+        };
+        elements.push(rest[..length].to_owned());
+        rest = &rest[length..];
+        // An element ends at a separator or the end of the value.
+        if !(rest.is_empty() || rest.starts_with([' ', '\t', ','])) {
+            return None;
+        }
+    }
 }
 
 fn malformed() -> AppError {
@@ -137,7 +151,12 @@ mod tests {
             read(&["\"va\", W/\"vb\"", "\"vc\""]).await.unwrap(),
             Precondition::OneOf(vec!["\"va\"".into(), "W/\"vb\"".into(), "\"vc\"".into()])
         );
-        for bad in ["va", "\"va", "*, \"va\"", "", " , ", "\"v\"a\""] {
+        assert_eq!(
+            read(&["\"a,b\", W/\"c\",\"d\""]).await.unwrap(),
+            Precondition::OneOf(vec!["\"a,b\"".into(), "W/\"c\"".into(), "\"d\"".into()]),
+            "a comma inside a tag belongs to the tag"
+        );
+        for bad in ["va", "\"va", "*, \"va\"", "", " , ", "\"v\"a\"", "0", "\"a\"b"] {
             let err = read(&[bad]).await.expect_err(bad);
             assert_eq!(err.body().code, "invalid_if_match", "{bad:?}");
         }
