@@ -43,6 +43,26 @@ pub fn FormAlert(message: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// A save refused with 412: someone changed the object after the dialog read it. Nothing was
+/// written; `on_reload` reads it again so the admin can redo their change on top.
+#[component]
+pub fn StaleAlert(what: &'static str, on_reload: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="flex flex-col gap-2 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2.5 text-sm text-amber-900 sm:flex-row sm:items-start" role="alert" data-testid="stale-alert">
+            <Icon name=IconName::Alert class="mt-0.5 size-4 shrink-0"/>
+            <span class="flex-1">{format!("Another admin changed this {what} after you opened it, so your change was not saved. Reload to see theirs, then make yours again.")}</span>
+            <button
+                type="button"
+                class="self-start rounded-md bg-white px-2.5 py-1 text-sm font-medium text-amber-900 shadow-xs ring-1 ring-amber-300 hover:bg-amber-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-amber-600"
+                on:click=move |_| on_reload.run(())
+            >
+                "Reload"
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
 /// Cancel and the submit button, which shows `busy_label` and a spinner while the request runs.
 #[component]
 pub fn DialogFooter(
