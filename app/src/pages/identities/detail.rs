@@ -38,7 +38,7 @@ use crate::{
         when::{LocalClock, date_label, date_time_label, from_input_value, to_input_value, zone_name},
     },
     dto::{
-        AssignmentResponse, EffectivePermissionsResponse, IdentityAssignment, IdentityWithAssignments,
+        AssignmentResponse, EffectivePermissionsResponse, EnvironmentSummary, IdentityAssignment, IdentityWithAssignments,
         NodeLookupRequest, NodeLookupResponse, NodeResponse, Paginated, PermissionResponse, RoleResponse, Timestamp,
     },
     pages::assignments::{StatusBadge, load_roles, status_label},
@@ -188,6 +188,14 @@ async fn load_why_not(scope: Scope, id: String, permission: String, node_id: Str
     Ok(WhyNot { permission, node, effective })
 }
 
+/// The page's resources beside the profile, created with the page.
+#[derive(Clone, Copy)]
+struct DetailResources {
+    assignments: Resource<Result<AssignmentsPage, ApiError>>,
+    effective: Resource<Result<Effective, ApiError>>,
+    why_not: Resource<Result<Option<WhyNot>, ApiError>>,
+}
+
 #[derive(Clone, Copy)]
 struct DetailContext {
     scope: Memo<Scope>,
@@ -229,6 +237,29 @@ pub fn IdentityPage() -> impl IntoView {
     provide_context(ctx);
 
     let profile = Resource::new(move || (scope.get(), id.get(), version.get()), |(scope, id, _)| api::bound(load_profile(scope, id)));
+    // Every resource of the page is created here, with the page, rather than inside the cards
+    // (which render after the profile is awaited): created there, the browser could hydrate a
+    // card before its resource had the server's data, and a list hydrated empty panicked.
+    let page = Resource::new(
+        move || (scope.get(), id.get(), state.with(|s| (s.env.clone(), s.apage)), version.get()),
+        |(scope, id, (env, apage), _)| api::bound(load_assignments(scope, id, env, apage)),
+    );
+    let effective = Resource::new(
+        move || (scope.get(), id.get(), state.with(|s| (s.node.clone(), s.at)), version.get()),
+        |(scope, id, (node, at), _)| api::bound(load_effective(scope, id, node, at)),
+    );
+    let answer = Resource::new(
+        move || (scope.get(), id.get(), state.with(|s| (s.perm.clone(), s.perm_node.clone(), s.at)), version.get()),
+        |(scope, id, (perm, node, at), _)| {
+            api::bound(async move {
+                match (perm, node) {
+                    (Some(perm), Some(node)) => load_why_not(scope, id, perm, node, at).await.map(Some),
+                    _ => Ok(None),
+                }
+            })
+        },
+    );
+    let resources = DetailResources { assignments: page, effective, why_not: answer };
 
     let eyebrow = move || {
         let scope = scope.get();
@@ -250,8 +281,23 @@ pub fn IdentityPage() -> impl IntoView {
         <Notice notice=ctx.notice/>
         <Transition fallback=|| view! { <div class="mt-6"><TableSkeleton/></div> }>
             {move || Suspend::new(async move {
+                // The environments for the assignments' filter, awaited here rather than read from
+                // the resource in place: a resource read outside its Suspense can be empty while the
+                // browser hydrates, and a select hydrated without the server's options panics.
+                let environments = me
+                    .await
+                    .ok()
+                    .and_then(|me| {
+                        let scope = scope.get_untracked();
+                        me.accounts
+                            .into_iter()
+                            .find(|a| a.slug == scope.account)
+                            .and_then(|a| a.applications.into_iter().find(|app| app.slug == scope.application))
+                            .map(|app| app.environments)
+                    })
+                    .unwrap_or_default();
                 match profile.await {
-                    Ok(profile) => view! { <Loaded profile/> }.into_any(),
+                    Ok(profile) => view! { <Loaded profile environments resources/> }.into_any(),
                     Err(err) if err.is_unauthorized() => view! { <SignInRedirect/> }.into_any(),
                     Err(err) if err.is_not_found() => view! { <IdentityNotFound/> }.into_any(),
                     Err(err) => view! { <LoadError error=err/> }.into_any(),
@@ -289,7 +335,7 @@ const CARD_HEADER: &str = "flex flex-wrap items-start justify-between gap-3 bord
 const SECONDARY_BUTTON: &str = "inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-2 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600";
 
 #[component]
-fn Loaded(profile: Profile) -> impl IntoView {
+fn Loaded(profile: Profile, environments: Vec<EnvironmentSummary>, resources: DetailResources) -> impl IntoView {
     let ctx = expect_context::<DetailContext>();
     let clock = LocalClock::get();
     let identity = profile.detail.identity.clone();
@@ -358,9 +404,9 @@ fn Loaded(profile: Profile) -> impl IntoView {
             </dl>
         </section>
 
-        <AssignmentsCard names email=identity.email.clone()/>
-        <PermissionsCard active/>
-        <WhyNotCard profile_roles=profile.roles permissions=profile.permissions in_this_environment active/>
+        <AssignmentsCard names email=identity.email.clone() environments page=resources.assignments/>
+        <PermissionsCard active effective=resources.effective/>
+        <WhyNotCard answer=resources.why_not profile_roles=profile.roles permissions=profile.permissions in_this_environment active/>
     }
     .into_any()
 }
@@ -393,28 +439,17 @@ fn window_text(from: Option<Timestamp>, to: Option<Timestamp>, local: bool) -> S
 
 /// The identity's assignments in every environment, a page at a time, optionally one environment.
 #[component]
-fn AssignmentsCard(names: BTreeMap<String, IdentityAssignment>, email: String) -> impl IntoView {
+fn AssignmentsCard(
+    names: BTreeMap<String, IdentityAssignment>,
+    email: String,
+    environments: Vec<EnvironmentSummary>,
+    page: Resource<Result<AssignmentsPage, ApiError>>,
+) -> impl IntoView {
     let ctx = expect_context::<DetailContext>();
-    let me = expect_context::<MeResource>();
     let clock = LocalClock::get();
     let state = ctx.state;
-    let page = Resource::new(
-        move || (ctx.scope.get(), ctx.id.get(), state.with(|s| (s.env.clone(), s.apage)), ctx.version.get()),
-        |(scope, id, (env, apage), _)| api::bound(load_assignments(scope, id, env, apage)),
-    );
-    let environments = move || {
-        let scope = ctx.scope.get();
-        me.get()
-            .and_then(Result::ok)
-            .and_then(|me| {
-                me.accounts
-                    .into_iter()
-                    .find(|a| a.slug == scope.account)
-                    .and_then(|a| a.applications.into_iter().find(|app| app.slug == scope.application))
-                    .map(|app| app.environments)
-            })
-            .unwrap_or_default()
-    };
+    let environments = StoredValue::new(environments);
+    let environments = move || environments.get_value();
     let env_name = move |slug: &str| environments().into_iter().find(|e| e.slug == slug).map(|e| e.name).unwrap_or_else(|| slug.to_owned());
     let names = StoredValue::new(names);
     let pending = RwSignal::new(false);
@@ -659,14 +694,9 @@ fn Grants(effective: Effective, key: String) -> impl IntoView {
 
 /// The identity's effective permissions in this environment, each with why.
 #[component]
-fn PermissionsCard(active: bool) -> impl IntoView {
+fn PermissionsCard(active: bool, effective: Resource<Result<Effective, ApiError>>) -> impl IntoView {
     let ctx = expect_context::<DetailContext>();
     let clock = LocalClock::get();
-    let state = ctx.state;
-    let effective = Resource::new(
-        move || (ctx.scope.get(), ctx.id.get(), state.with(|s| (s.node.clone(), s.at)), ctx.version.get()),
-        |(scope, id, (node, at), _)| api::bound(load_effective(scope, id, node, at)),
-    );
     let pending = RwSignal::new(false);
     let list = move || {
         Suspend::new(async move {
@@ -755,24 +785,19 @@ fn PermissionsCard(active: bool) -> impl IntoView {
 /// Why not: a permission and a node; whether anything grants it there (then: what), and if not,
 /// which roles would and what the identity holds that comes close.
 #[component]
-fn WhyNotCard(profile_roles: Vec<RoleResponse>, permissions: Vec<String>, in_this_environment: Vec<IdentityAssignment>, active: bool) -> impl IntoView {
+fn WhyNotCard(
+    answer: Resource<Result<Option<WhyNot>, ApiError>>,
+    profile_roles: Vec<RoleResponse>,
+    permissions: Vec<String>,
+    in_this_environment: Vec<IdentityAssignment>,
+    active: bool,
+) -> impl IntoView {
     let ctx = expect_context::<DetailContext>();
     let clock = LocalClock::get();
     let state = ctx.state;
     let chosen_perm = RwSignal::new(state.with_untracked(|s| s.perm.clone().unwrap_or_default()));
     let chosen_node = RwSignal::new(None::<PickOption>);
     let problem = RwSignal::new(None::<&'static str>);
-    let answer = Resource::new(
-        move || (ctx.scope.get(), ctx.id.get(), state.with(|s| (s.perm.clone(), s.perm_node.clone(), s.at)), ctx.version.get()),
-        |(scope, id, (perm, node, at), _)| {
-            api::bound(async move {
-                match (perm, node) {
-                    (Some(perm), Some(node)) => load_why_not(scope, id, perm, node, at).await.map(Some),
-                    _ => Ok(None),
-                }
-            })
-        },
-    );
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let perm = chosen_perm.get_untracked();
