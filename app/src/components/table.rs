@@ -78,8 +78,9 @@ pub fn Pager(
     meta: PageMeta,
     /// The page's URL for another page number.
     href_for: Callback<u32, String>,
-    /// The page's URL for another page size (back on page 1).
-    take_href: Callback<u32, String>,
+    /// The page's URL for another page size (back on page 1); without it, no size is offered.
+    #[prop(optional)]
+    take_href: Option<Callback<u32, String>>,
 ) -> impl IntoView {
     let (first, last) = page_bounds(&meta);
     let previous = meta.has_previous_page.then(|| href_for.run(meta.page - 1));
@@ -87,7 +88,9 @@ pub fn Pager(
     let navigate = use_navigate();
     let on_take = move |ev: leptos::ev::Event| {
         let take = event_target_value(&ev).parse().unwrap_or(crate::dto::DEFAULT_TAKE);
-        navigate(&take_href.run(take), NavigateOptions { scroll: false, ..Default::default() });
+        if let Some(take_href) = take_href {
+            navigate(&take_href.run(take), NavigateOptions { scroll: false, ..Default::default() });
+        }
     };
     let take = meta.take;
     let take_options = PAGE_SIZES
@@ -103,7 +106,7 @@ pub fn Pager(
                 <span class="font-medium text-zinc-900 tabular-nums" data-testid="item-count">{grouped(meta.item_count as i64)}</span>
             </p>
             <div class="flex flex-wrap items-center gap-3">
-                <label class="flex items-center gap-2">
+                <label class=if take_href.is_some() { "flex items-center gap-2" } else { "hidden" }>
                     <span class="text-zinc-600">"Rows per page"</span>
                     <select
                         class="rounded-md border-0 bg-white py-1.5 pl-2.5 pr-7 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-canopy-600 focus:outline-none"

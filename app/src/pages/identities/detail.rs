@@ -503,8 +503,7 @@ fn AssignmentsCard(
                 })
                 .collect_view();
             let href_for = Callback::new(move |apage: u32| ctx.href(&state.with_untracked(|s| DetailQuery { apage, ..s.clone() })));
-            // The page size is fixed here: a size change stays on the first page of ten.
-            let take_href = Callback::new(move |_take: u32| ctx.href(&state.with_untracked(|s| DetailQuery { apage: 1, ..s.clone() })));
+            // Ten a page, and no size to choose: this list is a summary beside the rest.
             view! {
                 <div class="overflow-x-auto">
                     <table class="w-full table-fixed text-left text-sm" data-testid="identity-assignments">
@@ -528,7 +527,7 @@ fn AssignmentsCard(
                         <tbody class="divide-y divide-zinc-100">{rows}</tbody>
                     </table>
                 </div>
-                {(meta.page_count > 1).then(|| view! { <Pager meta href_for take_href/> })}
+                {(meta.page_count > 1).then(|| view! { <Pager meta href_for/> })}
             }
             .into_any()
         })
