@@ -25,6 +25,7 @@ use crate::{
         assignments::{AssignmentsPage, upload::BulkUploadPage},
         dashboard::OverviewPage,
         home::HomePage,
+        identities::{IdentitiesPage, detail::IdentityPage},
         login::LoginPage,
         not_found::NotFoundPage,
         placeholder::ComingNext,
@@ -78,7 +79,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=OverviewPage/>
                     <Route path=path!("assignments") view=AssignmentsPage/>
                     <Route path=path!("assignments/upload") view=BulkUploadPage/>
-                    <Route path=path!("identities") view=|| view! { <ComingNext slug="identities"/> }/>
+                    <Route path=path!("identities") view=IdentitiesPage/>
+                    <Route path=path!("identities/:id") view=IdentityPage/>
                     <Route path=path!("nodes") view=|| view! { <ComingNext slug="nodes"/> }/>
                     <Route path=path!("roles") view=|| view! { <ComingNext slug="roles"/> }/>
                     <Route path=path!("api-keys") view=|| view! { <ComingNext slug="api-keys"/> }/>

@@ -1,9 +1,14 @@
 //! Pieces shared by the portal's pages.
 
+pub mod badges;
 pub mod dialog;
+pub mod form;
 pub mod icons;
+pub mod notice;
 pub mod picker;
 pub mod shell;
 pub mod states;
 pub mod switcher;
+pub mod table;
+pub mod toolbar;
 pub mod when;

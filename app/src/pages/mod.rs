@@ -3,6 +3,8 @@
 pub mod assignments;
 pub mod dashboard;
 pub mod home;
+pub mod identities;
+pub mod list_query;
 pub mod login;
 pub mod not_found;
 pub mod placeholder;

@@ -12,6 +12,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         dialog::Modal,
+        form::{DialogFooter as Footer, FieldError, FormAlert, focus_first_error, input_class},
         icons::{Icon, IconName},
         picker::{PickOption, PickerSource, SearchPicker},
         when::{LocalClock, from_input_value, to_input_value, zone_name},
@@ -73,29 +74,6 @@ pub fn DialogHost() -> impl IntoView {
 
 fn close(ctx: AssignmentsContext) -> Callback<()> {
     Callback::new(move |()| ctx.dialog.set(None))
-}
-
-const INPUT: &str = "mt-1.5 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset placeholder:text-zinc-500 focus:ring-2 focus:ring-inset focus:outline-none";
-
-fn input_class(invalid: bool) -> String {
-    if invalid {
-        format!("{INPUT} ring-rose-400 focus:ring-rose-600")
-    } else {
-        format!("{INPUT} ring-zinc-300 focus:ring-canopy-600")
-    }
-}
-
-/// A form field's error line, tied to its control by id.
-#[component]
-fn FieldError(id: String, errors: RwSignal<FieldErrors>, field: &'static str) -> impl IntoView {
-    move || {
-        errors.with(|e| e.get(field).map(str::to_owned)).map(|message| view! {
-            <p id=id.clone() class="mt-1.5 flex items-start gap-1.5 text-sm text-rose-700" data-testid=format!("{field}-error")>
-                <Icon name=IconName::Alert class="mt-0.5 size-3.5 shrink-0"/>
-                {message}
-            </p>
-        })
-    }
 }
 
 /// The role `<select>`: the environment's assignable roles (system roles are not offered), plus
@@ -210,72 +188,6 @@ fn WindowFields(prefix: &'static str, from: RwSignal<String>, to: RwSignal<Strin
         </fieldset>
     }
     .into_any()
-}
-
-#[component]
-fn FormAlert(message: RwSignal<Option<String>>) -> impl IntoView {
-    move || {
-        message.get().map(|text| view! {
-            <div class="flex items-start gap-2 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2.5 text-sm text-rose-800" role="alert" data-testid="form-error">
-                <Icon name=IconName::Alert class="mt-0.5 size-4 shrink-0"/>
-                <span>{text}</span>
-            </div>
-        })
-    }
-}
-
-#[component]
-fn Footer(
-    on_cancel: Callback<()>,
-    busy: RwSignal<bool>,
-    label: String,
-    busy_label: &'static str,
-    #[prop(default = false)] danger: bool,
-) -> impl IntoView {
-    let tone = if danger {
-        "bg-rose-700 hover:bg-rose-800 focus-visible:outline-rose-600"
-    } else {
-        "bg-canopy-700 hover:bg-canopy-800 focus-visible:outline-canopy-600"
-    };
-    view! {
-        <div class="flex flex-col-reverse gap-2 border-t border-zinc-100 bg-zinc-50/70 px-5 py-3 sm:flex-row sm:justify-end sm:px-6">
-            <button
-                type="button"
-                class="rounded-md bg-white px-3.5 py-2 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
-                on:click=move |_| on_cancel.run(())
-            >
-                "Cancel"
-            </button>
-            <button
-                type="submit"
-                class=format!("inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold text-white shadow-xs focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-wait disabled:opacity-80 {tone}")
-                disabled=move || busy.get()
-            >
-                {move || busy.get().then(|| view! {
-                    <span class="size-4 animate-spin rounded-full border-2 border-white/40 border-t-white" aria-hidden="true"></span>
-                })}
-                {move || if busy.get() { busy_label.to_owned() } else { label.clone() }}
-            </button>
-        </div>
-    }
-    .into_any()
-}
-
-/// Focuses the first control whose field has an error.
-fn focus_first_error(errors: &FieldErrors, order: &[(&str, &str)]) {
-    #[cfg(feature = "hydrate")]
-    for (field, element_id) in order {
-        if errors.get(field).is_some() {
-            if let Some(el) = document().get_element_by_id(element_id)
-                && let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el)
-            {
-                let _ = el.focus();
-            }
-            return;
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (errors, order);
 }
 
 /// The dialog's fields from an assignment as stored: its role and its window as input values.

@@ -19,16 +19,19 @@ use serde::{Deserialize, Serialize};
 
 use self::{
     dialogs::{BulkOutcome, DialogHost},
-    query::{PAGE_SIZES, TableQuery, parse_status},
+    query::{TableQuery, parse_status},
 };
 use crate::{
     api::{self, ApiError},
     components::{
+        badges::{Avatar, RolePill, StatusPill, Tone},
         icons::{Icon, IconName},
+        notice::Notice,
         picker::{PickOption, PickerSource, SearchPicker, nodes_path},
         shell::MeResource,
         states::SignInRedirect,
-        switcher::initials,
+        table::{EmptyList, Pager, PastTheEnd, SortHeader as TableSortHeader, TableCard, TableError, TableSkeleton, WIDE_CELL, WIDE_HEADER, page_bounds},
+        toolbar::{Chip, FilterChips, FilterPanel, FilterSelect, NarrowSort, SELECT_CLASS, SearchBox},
         when::{LocalClock, date_label, date_time_label},
     },
     dto::{AssignmentRow, AssignmentSort, AssignmentStatus, NodeLookupRequest, NodeLookupResponse, NodeResponse, Paginated, RoleResponse, SortOrder},
@@ -195,74 +198,33 @@ pub fn AssignmentsPage() -> impl IntoView {
             </div>
         </header>
 
-        <Notice/>
+        <Notice notice=ctx.notice/>
         <Toolbar table/>
         <SelectionBar/>
         <OutcomePanel/>
 
-        <section
-            class="relative mt-4 overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-xs"
-            aria-label="Assignments"
-            aria-busy=move || pending.get().then_some("true")
-        >
-            <div
-                class=move || if pending.get() { "absolute inset-x-0 top-0 z-10 h-0.5 overflow-hidden bg-canopy-100" } else { "hidden" }
-                aria-hidden="true"
-            >
-                <div class="h-full w-1/3 animate-[loading_1s_ease-in-out_infinite] bg-canopy-600"></div>
-            </div>
-            // The fading is outside the Transition, next to the progress bar: a class inside it,
-            // on the table it swaps, could be left faded when the first page hydrated while
-            // pending (one load in six or so).
-            <div class=move || if pending.get() { "opacity-60 transition-opacity" } else { "transition-opacity" }>
-                <Transition fallback=TableSkeleton set_pending=pending>
-                    {move || Suspend::new(async move {
-                        match table.await {
-                            Ok(data) => view! { <AssignmentTable data/> }.into_any(),
-                            Err(err) if err.is_unauthorized() => view! { <SignInRedirect/> }.into_any(),
-                            Err(err) => view! { <TableError error=err/> }.into_any(),
+        <TableCard label="Assignments" pending>
+            <Transition fallback=TableSkeleton set_pending=pending>
+                {move || Suspend::new(async move {
+                    match table.await {
+                        Ok(data) => view! { <AssignmentTable data/> }.into_any(),
+                        Err(err) if err.is_unauthorized() => view! { <SignInRedirect/> }.into_any(),
+                        Err(err) => view! {
+                            <TableError
+                                title="The assignments could not be loaded"
+                                message=err.body.message
+                                on_retry=Callback::new(move |()| ctx.refresh())
+                            />
                         }
-                    })}
-                </Transition>
-            </div>
-        </section>
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </TableCard>
         <DialogHost/>
     }
     .into_any()
 }
-
-/// A short confirmation after a write, announced politely to screen readers.
-#[component]
-fn Notice() -> impl IntoView {
-    let ctx = expect_context::<AssignmentsContext>();
-    let timer = StoredValue::new(None::<TimeoutHandle>);
-    Effect::new(move |_| {
-        if ctx.notice.get().is_some() {
-            if let Some(handle) = timer.get_value() {
-                handle.clear();
-            }
-            let handle =
-                set_timeout_with_handle(move || ctx.notice.set(None), std::time::Duration::from_secs(6)).ok();
-            timer.set_value(handle);
-        }
-    });
-    view! {
-        <div aria-live="polite" role="status" class="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex justify-center px-4">
-            {move || ctx.notice.get().map(|message| view! {
-                <p
-                    class="pointer-events-auto flex items-center gap-2 rounded-lg bg-zinc-900 px-4 py-2.5 text-sm font-medium text-white shadow-lg"
-                    data-testid="notice"
-                >
-                    <Icon name=IconName::Check class="size-4 text-canopy-300"/>
-                    {message}
-                </p>
-            })}
-        </div>
-    }
-    .into_any()
-}
-
-const SELECT_CLASS: &str = "block w-full rounded-md border-0 bg-white py-2 pl-3 pr-8 text-sm text-zinc-900 shadow-xs ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-inset focus:ring-canopy-600 focus:outline-none";
 
 /// Search, filters and their chips.
 #[component]
@@ -280,38 +242,8 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
         go.with_value(|go| go(next));
     };
 
-    // The search box: the URL follows 300 ms after the last keystroke.
-    let search = NodeRef::<leptos::html::Input>::new();
-    let timer = StoredValue::new(None::<TimeoutHandle>);
-    let typing = RwSignal::new(false);
-    // Back/forward (or a chip) changes the term: the box shows it, unless the admin is typing.
-    Effect::new(move |_| {
-        let q = state.with(|s| s.q.clone());
-        if !typing.get_untracked()
-            && let Some(input) = search.get_untracked()
-            && input.value() != q
-        {
-            input.set_value(&q);
-        }
-    });
-    let on_search = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
-        typing.set(true);
-        if let Some(handle) = timer.get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || {
-                typing.set(false);
-                if state.with_untracked(|s| s.q.trim() != value.trim()) {
-                    apply(Box::new(move |s| s.q = value));
-                }
-            },
-            std::time::Duration::from_millis(300),
-        )
-        .ok();
-        timer.set_value(handle);
-    };
+    let on_search = Callback::new(move |value: String| apply(Box::new(move |s| s.q = value)));
+    let search_value = Signal::derive(move || state.with(|s| s.q.clone()));
 
     let node_choice = RwSignal::new(None::<PickOption>);
     // Picking a node filters by it; the picker empties itself again (the chip shows the filter).
@@ -321,14 +253,6 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
             apply(Box::new(move |s| s.node = Some(option.id)));
         }
     });
-
-    let status_options = move || {
-        let current = state.with(|s| s.status);
-        AssignmentStatus::ALL
-            .into_iter()
-            .map(|status| view! { <option value=status.as_str() selected=current == Some(status)>{status_label(status)}</option> })
-            .collect_view()
-    };
 
     let role_select = move || {
         Suspend::new(async move {
@@ -365,111 +289,55 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
         Suspend::new(async move {
         let roles = if s.role.is_some() { ctx.roles.await.unwrap_or_default() } else { Vec::new() };
         let filter_node = if s.node.is_some() { table.await.ok().and_then(|t| t.filter_node) } else { None };
-        let mut chips: Vec<(String, &'static str, Box<dyn FnOnce(&mut TableQuery) + Send + Sync>)> = Vec::new();
+        let chip = move |kind: &'static str, value: String, change: fn(&mut TableQuery)| Chip {
+            kind,
+            value,
+            clear: Callback::new(move |()| apply(Box::new(change))),
+        };
+        let mut chips = Vec::new();
         if !s.q.trim().is_empty() {
-            chips.push((format!("“{}”", s.q.trim()), "Search", Box::new(|s| s.q.clear())));
+            chips.push(chip("Search", format!("“{}”", s.q.trim()), |s| s.q.clear()));
         }
         if let Some(status) = s.status {
-            chips.push((status_label(status).to_owned(), "Status", Box::new(|s| s.status = None)));
+            chips.push(chip("Status", status_label(status).to_owned(), |s| s.status = None));
         }
         if let Some(role) = &s.role {
             let name = roles.into_iter().find(|r| &r.id == role).map(|r| r.name).unwrap_or_else(|| "Unknown role".to_owned());
-            chips.push((name, "Role", Box::new(|s| s.role = None)));
+            chips.push(chip("Role", name, |s| s.role = None));
         }
         if s.node.is_some() {
             let name = filter_node.map(|n| n.path).unwrap_or_else(|| "Unknown node".to_owned());
-            chips.push((name, "Node", Box::new(|s| s.node = None)));
+            chips.push(chip("Node", name, |s| s.node = None));
         }
-        if chips.is_empty() {
-            return None;
-        }
-        let count = chips.len();
-        let items = chips
-            .into_iter()
-            .map(|(value, kind, change)| {
-                let change = StoredValue::new(Some(change));
-                view! {
-                    <li>
-                        <span class="inline-flex items-center gap-1 rounded-full bg-canopy-50 py-1 pl-2.5 pr-1 text-xs font-medium text-canopy-900 ring-1 ring-inset ring-canopy-200" data-testid="filter-chip">
-                            <span class="text-canopy-700">{kind}": "</span>
-                            <span class="max-w-56 truncate">{value.clone()}</span>
-                            <button
-                                type="button"
-                                class="ml-0.5 rounded-full p-0.5 text-canopy-700 hover:bg-canopy-100 hover:text-canopy-900 focus-visible:outline-2 focus-visible:outline-canopy-600"
-                                aria-label=format!("Remove filter {kind}: {value}")
-                                on:click=move |_| {
-                                    if let Some(change) = change.try_update_value(Option::take).flatten() {
-                                        apply(change);
-                                    }
-                                }
-                            >
-                                <Icon name=IconName::Close class="size-3.5"/>
-                            </button>
-                        </span>
-                    </li>
-                }
-            })
-            .collect_view();
-        Some(view! {
-            <div class="mt-3 flex flex-wrap items-center gap-2 border-t border-zinc-100 pt-3">
-                <span class="text-xs font-medium text-zinc-600">"Filtered by"</span>
-                <ul class="flex flex-wrap items-center gap-2" aria-label="Active filters">{items}</ul>
-                {(count > 1).then(|| view! {
-                    <button
-                        type="button"
-                        class="rounded px-1.5 py-0.5 text-xs font-medium text-zinc-700 underline decoration-zinc-300 underline-offset-2 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-canopy-600"
-                        on:click=move |_| {
-                            apply(Box::new(|s| {
-                                s.q.clear();
-                                s.role = None;
-                                s.status = None;
-                                s.node = None;
-                            }))
-                        }
-                    >
-                        "Clear all"
-                    </button>
-                })}
-            </div>
-        })
+        let on_clear_all = Callback::new(move |()| {
+            apply(Box::new(|s| {
+                s.q.clear();
+                s.role = None;
+                s.status = None;
+                s.node = None;
+            }))
+        });
+        view! { <FilterChips chips on_clear_all/> }
         })
     };
 
     view! {
-        <section class="mt-6 rounded-xl border border-zinc-200 bg-white p-3 shadow-xs sm:p-4" aria-label="Search and filters">
-            <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-[minmax(0,1.6fr)_repeat(3,minmax(0,1fr))]">
-                <div class="relative sm:col-span-2 lg:col-span-1">
-                    <label for="assignment-search" class="sr-only">"Search assignments"</label>
-                    <span class="pointer-events-none absolute inset-y-0 left-3 flex items-center text-zinc-500">
-                        <Icon name=IconName::Search/>
-                    </span>
-                    <input
-                        id="assignment-search"
-                        type="search"
-                        node_ref=search
-                        placeholder="Search by name, email or role"
-                        autocomplete="off"
-                        spellcheck="false"
-                        value=move || state.with_untracked(|s| s.q.clone())
-                        on:input=on_search
-                        class="block w-full rounded-md border-0 bg-white py-2 pl-9 pr-3 text-sm text-zinc-900 shadow-xs ring-1 ring-inset ring-zinc-300 placeholder:text-zinc-500 focus:ring-2 focus:ring-inset focus:ring-canopy-600 focus:outline-none"
-                    />
-                </div>
-                <div>
-                    <label for="filter-status" class="sr-only">"Status"</label>
-                    <select
-                        id="filter-status"
-                        class=SELECT_CLASS
-                        prop:value=move || state.with(|s| s.status.map(|s| s.as_str()).unwrap_or_default().to_owned())
-                        on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            apply(Box::new(move |s| s.status = parse_status(&value)));
-                        }
-                    >
-                        <option value="">"All statuses"</option>
-                        {status_options}
-                    </select>
-                </div>
+        <FilterPanel grid="lg:grid-cols-[minmax(0,1.6fr)_repeat(3,minmax(0,1fr))]" chips=move || view! { <Transition fallback=|| ()>{chips}</Transition> }>
+                <SearchBox
+                    id="assignment-search"
+                    label="Search assignments"
+                    placeholder="Search by name, email or role"
+                    value=search_value
+                    on_search
+                />
+                <FilterSelect
+                    id="filter-status"
+                    label="Status"
+                    all_label="All statuses"
+                    options=AssignmentStatus::ALL.into_iter().map(|s| (s.as_str(), status_label(s))).collect()
+                    current=Signal::derive(move || state.with(|s| s.status.map(|s| s.as_str()).unwrap_or_default().to_owned()))
+                    on_pick=Callback::new(move |value: String| apply(Box::new(move |s| s.status = parse_status(&value))))
+                />
                 <div>
                     <label for="filter-role" class="sr-only">"Role"</label>
                     <Transition fallback=|| view! { <select class=SELECT_CLASS disabled=true><option>"All roles"</option></select> }>
@@ -486,36 +354,17 @@ fn Toolbar(table: Resource<Result<TablePage, ApiError>>) -> impl IntoView {
                 />
                 // Below `md` the Role and Created headers are folded away (see `Row`): their
                 // sorts, and the name's, are offered here instead.
-                <div class="md:hidden">
-                    <label for="sort-narrow" class="sr-only">"Sort"</label>
-                    <select
-                        id="sort-narrow"
-                        class=SELECT_CLASS
-                        prop:value=move || state.with(|s| format!("{}:{}", s.sort.as_str(), s.order.as_str()))
-                        on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            if let Some((sort, order)) = NARROW_SORTS.iter().find(|(sort, order, _)| format!("{}:{}", sort.as_str(), order.as_str()) == value).map(|(s, o, _)| (*s, *o)) {
-                                apply(Box::new(move |s| {
-                                    s.sort = sort;
-                                    s.order = order;
-                                }));
-                            }
-                        }
-                        data-testid="sort-narrow"
-                    >
-                        {NARROW_SORTS
-                            .iter()
-                            .map(|(sort, order, label)| {
-                                // The server render marks the current one; `prop:value` keeps it after.
-                                let current = state.with_untracked(|s| s.sort == *sort && s.order == *order);
-                                view! { <option value=format!("{}:{}", sort.as_str(), order.as_str()) selected=current>{*label}</option> }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-            </div>
-            <Transition fallback=|| ()>{chips}</Transition>
-        </section>
+                <NarrowSort
+                    id="sort-narrow"
+                    options=&NARROW_SORTS
+                    name=|sort: AssignmentSort| sort.as_str()
+                    current=Signal::derive(move || state.with(|s| (s.sort, s.order)))
+                    on_pick=Callback::new(move |(sort, order)| apply(Box::new(move |s| {
+                        s.sort = sort;
+                        s.order = order;
+                    })))
+                />
+        </FilterPanel>
     }
     .into_any()
 }
@@ -540,47 +389,12 @@ pub fn status_label(status: AssignmentStatus) -> &'static str {
 
 #[component]
 pub fn StatusBadge(status: AssignmentStatus) -> impl IntoView {
-    let (pill, dot) = match status {
-        AssignmentStatus::Active => ("bg-emerald-50 text-emerald-800 ring-emerald-600/25", "bg-emerald-500"),
-        AssignmentStatus::Scheduled => ("bg-sky-50 text-sky-800 ring-sky-600/25", "bg-sky-500"),
-        AssignmentStatus::Expired => ("bg-zinc-100 text-zinc-700 ring-zinc-500/25", "bg-zinc-400"),
+    let tone = match status {
+        AssignmentStatus::Active => Tone::Green,
+        AssignmentStatus::Scheduled => Tone::Sky,
+        AssignmentStatus::Expired => Tone::Grey,
     };
-    view! {
-        <span class=format!("inline-flex items-center gap-1.5 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset {pill}")>
-            <span class=format!("size-1.5 rounded-full {dot}") aria-hidden="true"></span>
-            {status_label(status)}
-        </span>
-    }
-    .into_any()
-}
-
-/// Avatar colours: each pair passes AA for the initials.
-const AVATAR_TONES: [&str; 6] = [
-    "bg-canopy-100 text-canopy-800",
-    "bg-sky-100 text-sky-800",
-    "bg-amber-100 text-amber-900",
-    "bg-violet-100 text-violet-800",
-    "bg-rose-100 text-rose-800",
-    "bg-teal-100 text-teal-800",
-];
-
-#[component]
-pub fn Avatar(name: String, id: String, url: Option<String>) -> impl IntoView {
-    match url {
-        Some(url) => view! {
-            <img src=url alt="" loading="lazy" class="size-8 shrink-0 rounded-full bg-zinc-100 object-cover ring-1 ring-zinc-200"/>
-        }
-        .into_any(),
-        None => {
-            let tone = AVATAR_TONES[id.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % AVATAR_TONES.len()];
-            view! {
-                <span class=format!("flex size-8 shrink-0 items-center justify-center rounded-full text-xs font-semibold {tone}") aria-hidden="true">
-                    {initials(&name)}
-                </span>
-            }
-            .into_any()
-        }
-    }
+    view! { <StatusPill label=status_label(status) tone/> }
 }
 
 /// When the selection fills the page, offers every matching row; and the bulk actions.
@@ -731,91 +545,32 @@ fn OutcomePanel() -> impl IntoView {
 }
 
 #[component]
-fn TableSkeleton() -> impl IntoView {
-    view! {
-        <div class="animate-pulse divide-y divide-zinc-100" aria-hidden="true">
-            <div class="h-11 bg-zinc-50"></div>
-            {(0..8).map(|_| view! {
-                <div class="flex items-center gap-4 px-4 py-3">
-                    <div class="size-8 rounded-full bg-zinc-200/70"></div>
-                    <div class="h-3.5 w-40 rounded bg-zinc-200/70"></div>
-                    <div class="h-3.5 w-20 rounded bg-zinc-200/60"></div>
-                    <div class="ml-auto h-3.5 w-24 rounded bg-zinc-200/60"></div>
-                </div>
-            }).collect_view()}
-        </div>
-    }
-    .into_any()
-}
-
-#[component]
-fn TableError(error: ApiError) -> impl IntoView {
-    let ctx = expect_context::<AssignmentsContext>();
-    view! {
-        <div class="flex flex-col items-center px-6 py-14 text-center" role="alert" data-testid="table-error">
-            <span class="flex size-11 items-center justify-center rounded-full bg-rose-50 text-rose-700 ring-1 ring-rose-200">
-                <Icon name=IconName::Alert class="size-5"/>
-            </span>
-            <h2 class="mt-4 text-sm font-semibold text-zinc-900">"The assignments could not be loaded"</h2>
-            <p class="mt-1 max-w-md text-sm text-zinc-600">{error.body.message.clone()}</p>
-            <button
-                type="button"
-                class="mt-5 rounded-md bg-white px-3 py-1.5 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
-                on:click=move |_| ctx.refresh()
-            >
-                "Try again"
-            </button>
-        </div>
-    }
-    .into_any()
-}
-
-#[component]
 fn EmptyState(filtered: bool) -> impl IntoView {
     let ctx = expect_context::<AssignmentsContext>();
-    let clear_path = move || ctx.scope.with(|s| s.page_path("assignments"));
+    let clear_href = ctx.scope.with_untracked(|s| s.page_path("assignments"));
     let upload_path = move || ctx.scope.with(|s| s.page_path("assignments/upload"));
     view! {
-        <div class="flex flex-col items-center px-6 py-16 text-center" data-testid="empty-state">
-            <span class="flex size-11 items-center justify-center rounded-full bg-zinc-100 text-zinc-600 ring-1 ring-zinc-200">
-                <Icon name=if filtered { IconName::Search } else { IconName::Inbox } class="size-5"/>
-            </span>
-            {if filtered {
-                view! {
-                    <h2 class="mt-4 text-sm font-semibold text-zinc-900">"No assignments match"</h2>
-                    <p class="mt-1 max-w-sm text-sm text-zinc-600">"Nothing fits this search and these filters. Loosen them to see more."</p>
-                    <a
-                        href=clear_path
-                        data-noscroll=""
-                        class="mt-5 rounded-md bg-white px-3 py-1.5 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
-                    >
-                        "Clear search and filters"
-                    </a>
-                }
-                .into_any()
-            } else {
-                view! {
-                    <h2 class="mt-4 text-sm font-semibold text-zinc-900">"No assignments yet"</h2>
-                    <p class="mt-1 max-w-sm text-sm text-zinc-600">"Give someone a role at a node of the tree, or upload many at once from a CSV file."</p>
-                    <div class="mt-5 flex gap-2">
-                        <button
-                            type="button"
-                            class="rounded-md bg-canopy-700 px-3 py-1.5 text-sm font-semibold text-white shadow-xs hover:bg-canopy-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
-                            on:click=move |_| ctx.dialog.set(Some(Dialog::Create))
-                        >
-                            "New assignment"
-                        </button>
-                        <a
-                            href=upload_path
-                            class="rounded-md bg-white px-3 py-1.5 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
-                        >
-                            "Upload CSV"
-                        </a>
-                    </div>
-                }
-                .into_any()
-            }}
-        </div>
+        <EmptyList
+            filtered
+            clear_href
+            no_match=("No assignments match", "Nothing fits this search and these filters. Loosen them to see more.")
+            nothing_yet=("No assignments yet", "Give someone a role at a node of the tree, or upload many at once from a CSV file.")
+            icon=IconName::Inbox
+        >
+            <button
+                type="button"
+                class="rounded-md bg-canopy-700 px-3 py-1.5 text-sm font-semibold text-white shadow-xs hover:bg-canopy-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
+                on:click=move |_| ctx.dialog.set(Some(Dialog::Create))
+            >
+                "New assignment"
+            </button>
+            <a
+                href=upload_path
+                class="rounded-md bg-white px-3 py-1.5 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
+            >
+                "Upload CSV"
+            </a>
+        </EmptyList>
     }
     .into_any()
 }
@@ -839,13 +594,7 @@ fn AssignmentTable(data: TablePage) -> impl IntoView {
             let path = ctx.scope.with_untracked(|s| s.page_path("assignments"));
             let next = state.with_untracked(|s| TableQuery { page: last, ..s.clone() });
             let href = format!("{path}{}", next.to_search());
-            return view! {
-                <div class="px-6 py-14 text-center text-sm text-zinc-600" data-testid="empty-state">
-                    "This page is past the end of the list. "
-                    <a href=href data-noscroll="" class="font-medium text-canopy-700 underline underline-offset-2">"Go to the last page"</a>
-                </div>
-            }
-            .into_any();
+            return view! { <PastTheEnd href/> }.into_any();
         }
         return view! { <EmptyState filtered/> }.into_any();
     }
@@ -885,26 +634,13 @@ fn AssignmentTable(data: TablePage) -> impl IntoView {
         })
         .collect_view();
 
-    let first = u64::from(meta.page - 1) * u64::from(meta.take) + 1;
-    let last = (first + u64::from(meta.take) - 1).min(meta.item_count);
+    let (first, last) = page_bounds(&meta);
     let base = ctx.scope.with_untracked(|s| s.page_path("assignments"));
     let href_for = {
         let base = base.clone();
-        move |page: u32| format!("{base}{}", state.with_untracked(|s| TableQuery { page, ..s.clone() }).to_search())
+        Callback::new(move |page: u32| format!("{base}{}", state.with_untracked(|s| TableQuery { page, ..s.clone() }).to_search()))
     };
-    let previous = meta.has_previous_page.then(|| href_for(meta.page - 1));
-    let next = meta.has_next_page.then(|| href_for(meta.page + 1));
-    let navigate = use_navigate();
-    let on_take = move |ev: leptos::ev::Event| {
-        let take = event_target_value(&ev).parse().unwrap_or(query::DEFAULT_PAGE_SIZE);
-        let next = state.with_untracked(|s| s.refiltered(|s| s.take = take));
-        navigate(&format!("{base}{}", next.to_search()), NavigateOptions { scroll: false, ..Default::default() });
-    };
-    let take = meta.take;
-    let take_options = PAGE_SIZES
-        .into_iter()
-        .map(|size| view! { <option value=size.to_string() selected=size == take>{size.to_string()}</option> })
-        .collect_view();
+    let take_href = Callback::new(move |take: u32| format!("{base}{}", state.with_untracked(|s| s.refiltered(|s| s.take = take)).to_search()));
 
     view! {
         <div class="overflow-x-auto">
@@ -949,111 +685,21 @@ fn AssignmentTable(data: TablePage) -> impl IntoView {
                 <tbody class="divide-y divide-zinc-100">{rows}</tbody>
             </table>
         </div>
-        <nav class="flex flex-col gap-3 border-t border-zinc-200 px-4 py-3 text-sm text-zinc-700 sm:flex-row sm:items-center sm:justify-between" aria-label="Pages">
-            <p data-testid="page-summary">
-                "Showing "
-                <span class="font-medium text-zinc-900 tabular-nums">{format!("{}–{}", grouped(first as i64), grouped(last as i64))}</span>
-                " of "
-                <span class="font-medium text-zinc-900 tabular-nums" data-testid="item-count">{grouped(meta.item_count as i64)}</span>
-            </p>
-            <div class="flex flex-wrap items-center gap-3">
-                <label class="flex items-center gap-2">
-                    <span class="text-zinc-600">"Rows per page"</span>
-                    <select
-                        class="rounded-md border-0 bg-white py-1.5 pl-2.5 pr-7 text-sm text-zinc-900 ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-canopy-600 focus:outline-none"
-                        on:change=on_take
-                        data-testid="page-size"
-                    >
-                        {take_options}
-                    </select>
-                </label>
-                <span class="tabular-nums text-zinc-600" data-testid="page-position">
-                    {format!("Page {} of {}", meta.page, meta.page_count.max(1))}
-                </span>
-                <div class="flex items-center gap-1">
-                    <PageLink href=previous label="Previous page" icon=IconName::ChevronLeft/>
-                    <PageLink href=next label="Next page" icon=IconName::ChevronRight/>
-                </div>
-            </div>
-        </nav>
+        <Pager meta href_for take_href/>
     }
     .into_any()
 }
-
-#[component]
-fn PageLink(href: Option<String>, label: &'static str, icon: IconName) -> impl IntoView {
-    match href {
-        Some(href) => view! {
-            <a
-                href=href
-                data-noscroll=""
-                aria-label=label
-                class="inline-flex size-8 items-center justify-center rounded-md text-zinc-700 ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
-            >
-                <Icon name=icon/>
-            </a>
-        }
-        .into_any(),
-        None => view! {
-            <span
-                aria-disabled="true"
-                role="link"
-                aria-label=label
-                class="inline-flex size-8 cursor-not-allowed items-center justify-center rounded-md text-zinc-400 ring-1 ring-zinc-200"
-            >
-                <Icon name=icon/>
-            </span>
-        }
-        .into_any(),
-    }
-}
-
-/// Header and body cells of the columns shown from `md` up (stacked under the identity below it).
-const WIDE_HEADER: &str = "hidden px-3 py-2.5 md:table-cell";
-const WIDE_CELL: &str = "hidden px-3 py-3 md:table-cell";
 
 #[component]
 fn SortHeader(label: &'static str, sort: AssignmentSort, wide_only: bool) -> impl IntoView {
     let ctx = expect_context::<AssignmentsContext>();
     let state = ctx.state;
-    let current = move || state.with(|s| (s.sort == sort).then_some(s.order));
-    let href = move || {
+    let current = Signal::derive(move || state.with(|s| (s.sort == sort).then_some(s.order)));
+    let href = Signal::derive(move || {
         let path = ctx.scope.with(|s| s.page_path("assignments"));
         format!("{path}{}", state.with(|s| s.sorted_by(sort)).to_search())
-    };
-    view! {
-        <th
-            scope="col"
-            class=if wide_only { WIDE_HEADER } else { "px-3 py-2.5" }
-            aria-sort=move || match current() {
-                Some(SortOrder::Asc) => "ascending",
-                Some(SortOrder::Desc) => "descending",
-                None => "none",
-            }
-        >
-            <a
-                href=href
-                data-noscroll=""
-                class="group -mx-1.5 inline-flex items-center gap-1 rounded px-1.5 py-0.5 hover:bg-zinc-200/60 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-canopy-600"
-                data-testid=format!("sort-{}", sort.as_str())
-            >
-                {label}
-                <span class=move || if current().is_some() { "text-zinc-900" } else { "text-zinc-400 group-hover:text-zinc-600" }>
-                    {move || match current() {
-                        Some(SortOrder::Asc) => view! { <Icon name=IconName::ArrowUp class="size-3.5"/> }.into_any(),
-                        Some(SortOrder::Desc) => view! { <Icon name=IconName::ArrowDown class="size-3.5"/> }.into_any(),
-                        None => view! { <Icon name=IconName::ChevronsUpDown class="size-3.5"/> }.into_any(),
-                    }}
-                </span>
-                <span class="sr-only">{move || match current() {
-                    Some(SortOrder::Asc) => ", sorted ascending",
-                    Some(SortOrder::Desc) => ", sorted descending",
-                    None => ", sort",
-                }}</span>
-            </a>
-        </th>
-    }
-    .into_any()
+    });
+    view! { <TableSortHeader label href current wide_only test_id=format!("sort-{}", sort.as_str())/> }
 }
 
 #[component]
@@ -1133,9 +779,7 @@ fn Row(row: AssignmentRow, path: String, clock: LocalClock) -> impl IntoView {
                 // Narrow screens: the hidden columns, stacked.
                 <div class="mt-2 space-y-1 pl-11 md:hidden" data-testid="row-summary">
                     <div class="flex flex-wrap items-center gap-1.5">
-                        <span class="inline-flex max-w-full items-center truncate rounded-md bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-800 ring-1 ring-inset ring-zinc-200">
-                            {row.role.name.clone()}
-                        </span>
+                        <RolePill name=row.role.name.clone()/>
                         <StatusBadge status=detail.status/>
                     </div>
                     <p class="truncate text-xs text-zinc-600" title=path.clone()>
@@ -1145,9 +789,7 @@ fn Row(row: AssignmentRow, path: String, clock: LocalClock) -> impl IntoView {
                 </div>
             </td>
             <td class=WIDE_CELL>
-                <span class="inline-flex max-w-full items-center truncate rounded-md bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-800 ring-1 ring-inset ring-zinc-200" data-testid="role-name">
-                    {row.role.name.clone()}
-                </span>
+                <RolePill name=row.role.name.clone() test_id="role-name"/>
             </td>
             <td class=WIDE_CELL>
                 <p class="truncate font-medium text-zinc-900">{detail.source_node_name.clone()}</p>

@@ -5,12 +5,12 @@
 use leptos_router::params::ParamsMap;
 
 use crate::{
-    dto::{AssignmentSort, AssignmentStatus, MAX_SEARCH_LEN, MAX_TAKE, SortOrder},
+    dto::{AssignmentSort, AssignmentStatus, SortOrder},
+    pages::list_query::{ListParams, UrlQuery, next_order},
     scope::encode_query_value,
 };
 
-/// Page sizes offered; any other `take` in a URL within the API's range is kept as given.
-pub const PAGE_SIZES: [u32; 4] = [10, 20, 50, 100];
+/// Any `take` in a URL within the API's range is kept as given, not only the sizes offered.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,24 +61,14 @@ impl TableQuery {
     /// Reads the URL's query. What is out of range or unknown falls back to the default rather
     /// than making the API answer 400: a hand-edited link still shows a table.
     pub fn from_params(params: &ParamsMap) -> Self {
-        let defaults = Self::default();
-        let number = |key: &str| params.get(key).and_then(|v| v.trim().parse::<u32>().ok());
-        let sort = params.get("sort").as_deref().and_then(parse_sort).unwrap_or(defaults.sort);
-        let order = match params.get("order").as_deref() {
-            Some("asc") => SortOrder::Asc,
-            Some("desc") => SortOrder::Desc,
-            _ => default_order(sort),
-        };
-        let mut q = params.get("q").unwrap_or_default();
-        if q.len() > MAX_SEARCH_LEN {
-            q = q.chars().take(MAX_SEARCH_LEN / 4).collect();
-        }
+        let common = ListParams::read(params, DEFAULT_PAGE_SIZE);
+        let sort = params.get("sort").as_deref().and_then(parse_sort).unwrap_or(Self::default().sort);
         Self {
-            page: number("page").filter(|p| *p >= 1).unwrap_or(1),
-            take: number("take").filter(|t| (1..=MAX_TAKE).contains(t)).unwrap_or(DEFAULT_PAGE_SIZE),
-            q,
+            page: common.page,
+            take: common.take,
+            q: common.q,
             sort,
-            order,
+            order: common.order.unwrap_or_else(|| default_order(sort)),
             role: non_empty(params.get("role")),
             status: params.get("status").as_deref().and_then(parse_status),
             node: non_empty(params.get("node")),
@@ -88,31 +78,12 @@ impl TableQuery {
     /// The URL query for this state (with its leading `?`), naming only what differs from the
     /// default so links stay short; empty for the default view.
     pub fn to_search(&self) -> String {
-        let defaults = Self::default();
-        let mut parts = Vec::new();
-        if !self.q.trim().is_empty() {
-            parts.push(format!("q={}", encode_query_value(self.q.trim())));
-        }
-        if let Some(status) = self.status {
-            parts.push(format!("status={}", status.as_str()));
-        }
-        if let Some(role) = &self.role {
-            parts.push(format!("role={}", encode_query_value(role)));
-        }
-        if let Some(node) = &self.node {
-            parts.push(format!("node={}", encode_query_value(node)));
-        }
-        if self.sort != defaults.sort || self.order != default_order(self.sort) {
-            parts.push(format!("sort={}", self.sort.as_str()));
-            parts.push(format!("order={}", self.order.as_str()));
-        }
-        if self.take != defaults.take {
-            parts.push(format!("take={}", self.take));
-        }
-        if self.page != 1 {
-            parts.push(format!("page={}", self.page));
-        }
-        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+        let mut url = UrlQuery::new(&self.q);
+        url.push("status", self.status.map(|s| s.as_str()));
+        url.push("role", self.role.as_deref());
+        url.push("node", self.node.as_deref());
+        let sort = (self.sort != Self::default().sort || self.order != default_order(self.sort)).then(|| (self.sort.as_str(), self.order));
+        url.finish(sort, self.take, DEFAULT_PAGE_SIZE, self.page)
     }
 
     /// The `assignments/app-wide` query string for this state, at another page and size.
@@ -149,14 +120,7 @@ impl TableQuery {
     /// Sorting by a column: its natural order first, flipped when it is already sorted by it.
     pub fn sorted_by(&self, sort: AssignmentSort) -> Self {
         self.refiltered(|next| {
-            next.order = if next.sort == sort {
-                match next.order {
-                    SortOrder::Asc => SortOrder::Desc,
-                    SortOrder::Desc => SortOrder::Asc,
-                }
-            } else {
-                default_order(sort)
-            };
+            next.order = next_order(next.sort == sort, next.order, default_order(sort));
             next.sort = sort;
         })
     }
@@ -174,13 +138,7 @@ pub fn default_order(sort: AssignmentSort) -> SortOrder {
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> ParamsMap {
-        let mut map = ParamsMap::new();
-        for (k, v) in pairs {
-            map.insert(k.to_string(), (*v).to_owned());
-        }
-        map
-    }
+    use crate::pages::list_query::params_of as params;
 
     #[test]
     fn default_view_has_an_empty_query() {
