@@ -159,7 +159,10 @@ impl Tx {
                 let xact: Option<String> =
                     sqlx::query_scalar("SELECT pg_current_xact_id_if_assigned()::text").fetch_one(&mut *tx).await.map_err(map_db_error)?;
                 tx.commit().await.map_err(map_db_error)?;
-                own.committed_xact(xact.unwrap_or_default());
+                // None: the transaction wrote nothing, so the feed has nothing of it.
+                if let Some(xact) = xact {
+                    own.committed_xact(xact);
+                }
             }
         }
         Ok(())
