@@ -88,7 +88,7 @@ pub(in crate::store) async fn insert_assignment_rows(tx: &mut Tx, rows: &[Assign
 pub async fn write_assignments(db: &Db, write: &AssignmentWrite) -> StoreResult<()> {
     let mut tx = db.begin().await?;
     if let Some(expected) = &write.expect {
-        super::changes::expect_version(&mut tx, expected).await?;
+        super::versions::expect_version(&mut tx, expected).await?;
     }
     on_tx!(&mut tx, |conn| {
         for chunk in write.deletes.chunks(IDS_PER_STATEMENT) {

@@ -6,7 +6,7 @@ use sqlx::QueryBuilder;
 
 use super::batch::insert_all;
 use crate::store::{
-    ChangeSet, Expected, StoreError, StoreResult, WriteOp,
+    ChangeSet, StoreResult, WriteOp,
     db::{Db, IDS_PER_STATEMENT, Tx, map_db_error, on_tx, push_in_list},
 };
 
@@ -21,7 +21,7 @@ pub async fn apply_changes(db: &Db, changes: &ChangeSet) -> StoreResult<()> {
 
 async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
     if let WriteOp::Expect(expected) = op {
-        return expect_version(tx, expected).await;
+        return super::versions::expect_version(tx, expected).await;
     }
     on_tx!(tx, |conn| match op {
         WriteOp::Expect(_) => Ok(()),
@@ -124,27 +124,4 @@ async fn apply(tx: &mut Tx, op: &WriteOp) -> StoreResult<()> {
             .map(drop),
     })
     .map_err(map_db_error)
-}
-
-/// A conditional write's precondition, in the write's transaction: takes the object's row if it
-/// is still at the version the caller read, else [`StoreError::Stale`] and the transaction is
-/// dropped. The no-op UPDATE takes the row lock on PostgreSQL, so a concurrent writer that
-/// commits first is seen (READ COMMITTED re-reads the row after the wait); SQLite's
-/// `BEGIN IMMEDIATE` already holds the only write lock.
-pub(in crate::store) async fn expect_version(tx: &mut Tx, expected: &Expected) -> StoreResult<()> {
-    use crate::store::Versioned;
-    let statement = match expected.kind {
-        Versioned::Assignment => "UPDATE assignments SET updated_at = updated_at WHERE id = $1 AND updated_at = $2",
-        Versioned::Identity => "UPDATE identities SET updated_at = updated_at WHERE id = $1 AND updated_at = $2",
-        Versioned::Node => "UPDATE nodes SET updated_at = updated_at WHERE id = $1 AND updated_at = $2",
-        Versioned::Role => "UPDATE roles SET updated_at = updated_at WHERE id = $1 AND updated_at = $2",
-    };
-    let taken = on_tx!(tx, |conn| sqlx::query(statement)
-        .bind(&expected.id)
-        .bind(expected.updated_at)
-        .execute(&mut *conn)
-        .await
-        .map(|done| done.rows_affected()))
-    .map_err(map_db_error)?;
-    if taken == 1 { Ok(()) } else { Err(StoreError::Stale(expected.kind.noun())) }
 }

@@ -15,3 +15,4 @@ pub mod idempotency;
 pub mod nodes;
 pub mod roles;
 pub mod tenants;
+pub mod versions;
