@@ -48,6 +48,35 @@ pub fn next_order(same_column: bool, order: SortOrder, natural: SortOrder) -> So
     }
 }
 
+/// A list page's view as its URL holds it: how a new filter and a click on a column header
+/// change it, the same for every list.
+pub trait ListView: Clone {
+    type Sort: Copy + PartialEq;
+
+    fn page_mut(&mut self) -> &mut u32;
+    /// The column sorted by, and in which order.
+    fn sort_mut(&mut self) -> (&mut Self::Sort, &mut SortOrder);
+    /// The order a column sorts in when first clicked.
+    fn natural_order(sort: Self::Sort) -> SortOrder;
+
+    /// The same view with a change, back on page 1 (a new filter makes the old page meaningless).
+    fn refiltered(&self, change: impl FnOnce(&mut Self)) -> Self {
+        let mut next = self.clone();
+        change(&mut next);
+        *next.page_mut() = 1;
+        next
+    }
+
+    /// Sorting by a column: its natural order first, flipped when it is already sorted by it.
+    fn sorted_by(&self, sort: Self::Sort) -> Self {
+        self.refiltered(|next| {
+            let (current, order) = next.sort_mut();
+            *order = next_order(*current == sort, *order, Self::natural_order(sort));
+            *current = sort;
+        })
+    }
+}
+
 /// A list's URL query, built from its own filters (`parts`, after the search term) and the
 /// common tail; only what differs from the default is named, so links stay short.
 pub struct UrlQuery {

@@ -13,6 +13,8 @@ pub mod upload;
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+
+use crate::pages::list_query::ListView;
 use leptos_meta::Title;
 use leptos_router::{NavigateOptions, hooks::{use_navigate, use_query_map}};
 use serde::{Deserialize, Serialize};

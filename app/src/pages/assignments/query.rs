@@ -6,7 +6,7 @@ use leptos_router::params::ParamsMap;
 
 use crate::{
     dto::{AssignmentSort, AssignmentStatus, SortOrder},
-    pages::list_query::{ListParams, UrlQuery, next_order},
+    pages::list_query::{ListParams, ListView, UrlQuery},
     scope::encode_query_value,
 };
 
@@ -109,21 +109,6 @@ impl TableQuery {
         !self.q.trim().is_empty() || self.role.is_some() || self.status.is_some() || self.node.is_some()
     }
 
-    /// The same view with a change, back on page 1 (a new filter makes the old page meaningless).
-    pub fn refiltered(&self, change: impl FnOnce(&mut Self)) -> Self {
-        let mut next = self.clone();
-        change(&mut next);
-        next.page = 1;
-        next
-    }
-
-    /// Sorting by a column: its natural order first, flipped when it is already sorted by it.
-    pub fn sorted_by(&self, sort: AssignmentSort) -> Self {
-        self.refiltered(|next| {
-            next.order = next_order(next.sort == sort, next.order, default_order(sort));
-            next.sort = sort;
-        })
-    }
 }
 
 /// Names read A→Z; the newest assignments first.
@@ -131,6 +116,22 @@ pub fn default_order(sort: AssignmentSort) -> SortOrder {
     match sort {
         AssignmentSort::CreatedAt => SortOrder::Desc,
         AssignmentSort::Name | AssignmentSort::Role => SortOrder::Asc,
+    }
+}
+
+impl ListView for TableQuery {
+    type Sort = AssignmentSort;
+
+    fn page_mut(&mut self) -> &mut u32 {
+        &mut self.page
+    }
+
+    fn sort_mut(&mut self) -> (&mut AssignmentSort, &mut SortOrder) {
+        (&mut self.sort, &mut self.order)
+    }
+
+    fn natural_order(sort: AssignmentSort) -> SortOrder {
+        default_order(sort)
     }
 }
 

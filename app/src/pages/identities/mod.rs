@@ -10,6 +10,8 @@ pub mod dialogs;
 pub mod query;
 
 use leptos::prelude::*;
+
+use crate::pages::list_query::ListView;
 use leptos_meta::Title;
 use leptos_router::{NavigateOptions, hooks::{use_navigate, use_query_map}};
 

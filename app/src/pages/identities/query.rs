@@ -6,7 +6,7 @@ use leptos_router::params::ParamsMap;
 
 use crate::{
     dto::{IdentitySort, IdentityStatus, SortOrder},
-    pages::list_query::{ListParams, UrlQuery, next_order},
+    pages::list_query::{ListParams, ListView, UrlQuery},
     scope::encode_query_value,
 };
 
@@ -93,20 +93,21 @@ impl IdentityQuery {
         !self.q.trim().is_empty() || self.status.is_some()
     }
 
-    /// The same view with a change, back on page 1.
-    pub fn refiltered(&self, change: impl FnOnce(&mut Self)) -> Self {
-        let mut next = self.clone();
-        change(&mut next);
-        next.page = 1;
-        next
+}
+
+impl ListView for IdentityQuery {
+    type Sort = IdentitySort;
+
+    fn page_mut(&mut self) -> &mut u32 {
+        &mut self.page
     }
 
-    /// Sorting by a column: its natural order first, flipped when it is already sorted by it.
-    pub fn sorted_by(&self, sort: IdentitySort) -> Self {
-        self.refiltered(|next| {
-            next.order = next_order(next.sort == sort, next.order, default_order(sort));
-            next.sort = sort;
-        })
+    fn sort_mut(&mut self) -> (&mut IdentitySort, &mut SortOrder) {
+        (&mut self.sort, &mut self.order)
+    }
+
+    fn natural_order(sort: IdentitySort) -> SortOrder {
+        default_order(sort)
     }
 }
 
