@@ -102,7 +102,13 @@ pub struct ServerConfig {
     pub trusted_proxies: TrustedProxies,
     /// `Strict-Transport-Security` on every response; on in production (served behind HTTPS).
     pub hsts: bool,
+    /// How far back `GET /api/v1/changes` resumes (`CANOPY_CHANGES_RETENTION_HOURS`, default 7
+    /// days); a revision older than that is a 410 with the oldest one it can resume from.
+    pub changes_retention: Duration,
 }
+
+/// The change feed's default retention for API clients.
+pub const DEFAULT_CHANGES_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 impl ServerConfig {
     pub fn new(mode: Mode) -> Self {
@@ -115,6 +121,10 @@ impl ServerConfig {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             trusted_proxies: TrustedProxies::default(),
             hsts: mode == Mode::Production,
+            changes_retention: std::env::var("CANOPY_CHANGES_RETENTION_HOURS")
+                .ok()
+                .and_then(|hours| hours.parse::<u64>().ok())
+                .map_or(DEFAULT_CHANGES_RETENTION, |hours| Duration::from_secs(hours * 60 * 60)),
         }
     }
 

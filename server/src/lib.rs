@@ -28,7 +28,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    features::{api_keys, assignments, audit, checks, environments, health, identities, nodes, reference, roles, sessions},
+    features::{api_keys, assignments, audit, changes, checks, environments, health, identities, nodes, reference, roles, sessions},
     state::AppState,
     web::{assets, error::AppError, limits, registry::ApiRoutes, security},
 };
@@ -61,6 +61,7 @@ pub fn api_routes() -> ApiRoutes {
         .merge(roles::routes::management_routes())
         .merge(identities::routes::management_routes())
         .merge(checks::routes::management_routes())
+        .merge(changes::routes::management_routes())
         .fallback(unknown_endpoint);
     ApiRoutes::new()
         .merge(health::routes::routes())
@@ -77,7 +78,10 @@ async fn unknown_endpoint() -> AppError {
 /// (through [`app::api::ApiRouter`]) during server rendering, and over HTTP once hydrated.
 pub fn app_router(state: AppState) -> Router {
     let api = api_routes()
-        .into_router().layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).with_state(state.clone());
+        .into_router()
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::revision::revisions))
+        .with_state(state.clone());
     let api_for_pages = api.clone();
     let leptos_options = state.leptos.clone();
     let unrouted = assets::unrouted(state.leptos.clone(), api.clone());

@@ -37,8 +37,10 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Arc<Store>, tokens: TokenKeys, config: ServerConfig, leptos: LeptosOptions) -> Self {
         let database = DatabaseHealth::start(&store);
-        let feed = Feed::start(&store, &database);
+        let feed = Arc::new(Feed::default());
         let index = Arc::new(Indexes::new(store.clone(), config.index_enabled, database.clone(), feed.clone()));
+        feed.start(&store, &database, &index);
+        index.start_loading();
         Self {
             store,
             tokens: Arc::new(tokens),

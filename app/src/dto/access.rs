@@ -49,6 +49,10 @@ pub struct CheckResponse {
 pub struct BatchCheckRequest {
     #[cfg_attr(feature = "ssr", schema(max_items = 1000))]
     pub checks: Vec<CheckRequest>,
+    /// A `Canopy-Revision` token (as the header would carry it): every check is answered at
+    /// least that fresh. The header works too; when both are sent, the body's wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

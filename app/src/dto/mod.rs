@@ -7,6 +7,7 @@
 pub mod access;
 pub mod assignment;
 pub mod auth;
+pub mod changes;
 pub mod directory;
 pub mod environment;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod validation;
 pub use access::*;
 pub use assignment::*;
 pub use auth::*;
+pub use changes::*;
 pub use directory::*;
 pub use environment::*;
 pub use error::*;

@@ -275,6 +275,7 @@ impl Generator {
             id: self.id(now),
             account_id: account.id.clone(),
             environment_id: None,
+            application_id: None,
             actor_type: ActorType::System,
             actor_id: None,
             action: "demo.seed".to_owned(),

@@ -59,6 +59,7 @@ impl AuditContext {
             id: new_id(),
             account_id: change.account_id.to_owned(),
             environment_id: change.environment_id.map(str::to_owned),
+            application_id: None,
             actor_type,
             actor_id: actor_id.map(str::to_owned),
             action: change.action.to_owned(),
@@ -82,5 +83,13 @@ impl AuditContext {
         after: Option<Value>,
     ) -> AuditEvent {
         self.event(Change { account_id: &account.id, environment_id, action, target_type, target_id: Some(target_id), before, after })
+    }
+}
+
+impl AuditEvent {
+    /// The event of an application-wide object (an identity), marked with its application.
+    pub fn in_application(mut self, application_id: &str) -> Self {
+        self.application_id = Some(application_id.to_owned());
+        self
     }
 }

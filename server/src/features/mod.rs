@@ -27,6 +27,13 @@ pub mod audit {
     pub mod service;
     mod store;
 }
+pub mod changes {
+    //! The change feed for API clients (`GET /api/v1/changes`).
+    pub mod docs;
+    pub mod routes;
+    pub mod service;
+    mod store;
+}
 pub mod checks {
     //! Permission checks, effective permissions, identity tokens and `/api/v1/me/*`.
     pub mod docs;

@@ -22,7 +22,7 @@ use sqlx::{
 
 use std::sync::Arc;
 
-use super::{Backend, StoreError, StoreResult, Unique, own_writes::OwnWrites, postgres, sqlite};
+use super::{Backend, StoreError, StoreResult, Unique, commits::Commits, revision::{Revision, Snapshot}, postgres, sqlite};
 
 /// Multi-row inserts are chunked so one statement stays under SQLite's 32,766 bind parameters
 /// (PostgreSQL allows 65,535).
@@ -32,18 +32,18 @@ pub const MAX_BINDS_PER_STATEMENT: usize = 30_000;
 pub(super) const IDS_PER_STATEMENT: usize = 5_000;
 
 /// The connection pool, of the backend `DATABASE_URL` named, with what the process knows of its
-/// own writes: SQLite's writer queue ([`sqlite::WriterTurn`]), and where each committed write is
-/// in the change feed ([`OwnWrites`]).
+/// own writes: SQLite's writer queue ([`sqlite::WriterTurn`]), and what each commit tells the
+/// change-feed follower and the response ([`Commits`]).
 pub(crate) enum Db {
-    Sqlite(SqlitePool, sqlite::WriterTurn, Arc<OwnWrites>),
-    Postgres(PgPool, Arc<OwnWrites>),
+    Sqlite(SqlitePool, sqlite::WriterTurn, Arc<Commits>),
+    Postgres(PgPool, Arc<Commits>),
 }
 
 /// A write transaction, begun as its backend wants ([`Db::begin`]); SQLite's holds the writer's
 /// turn until it is committed or dropped, and the feed position it began after.
 pub(super) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>, sqlite::Turn, i64, Arc<OwnWrites>),
-    Postgres(Transaction<'static, Postgres>, Arc<OwnWrites>),
+    Sqlite(Transaction<'static, Sqlite>, sqlite::Turn, i64, Arc<Commits>),
+    Postgres(Transaction<'static, Postgres>, PgPool, Arc<Commits>),
 }
 
 /// `on_db!(&self.db, |pool| body)`: `body` once per backend, `pool` its `&Pool<_>`.
@@ -65,7 +65,7 @@ macro_rules! on_tx {
                 let $conn = &mut **tx;
                 $body
             }
-            $crate::store::db::Tx::Postgres(tx, _) => {
+            $crate::store::db::Tx::Postgres(tx, ..) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -98,13 +98,13 @@ impl Db {
 
     pub(super) async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool, writer, own) => {
+            Db::Sqlite(pool, writer, commits) => {
                 let (tx, turn) = sqlite::begin(pool, writer).await;
                 let mut tx = tx.map_err(map_db_error)?;
                 let after = sqlite::last_audit_rowid(&mut tx).await.map_err(map_db_error)?;
-                Tx::Sqlite(tx, turn, after, own.clone())
+                Tx::Sqlite(tx, turn, after, commits.clone())
             }
-            Db::Postgres(pool, own) => Tx::Postgres(postgres::begin(pool).await.map_err(map_db_error)?, own.clone()),
+            Db::Postgres(pool, commits) => Tx::Postgres(postgres::begin(pool).await.map_err(map_db_error)?, pool.clone(), commits.clone()),
         })
     }
 
@@ -146,22 +146,33 @@ where
 }
 
 impl Tx {
-    /// Commits, then marks where the write is in the change feed (see [`OwnWrites`]).
+    /// Commits, then tells [`Commits`] the write's place in the change feed, if it wrote audit
+    /// events (every data write does; sessions and idempotency records are not in the feed).
     pub(super) async fn commit(self) -> StoreResult<()> {
         match self {
             // The turn is handed on once the commit has returned.
-            Tx::Sqlite(mut tx, _turn, after, own) => {
+            Tx::Sqlite(mut tx, _turn, after, commits) => {
                 let last = sqlite::last_audit_rowid(&mut tx).await.map_err(map_db_error)?;
                 tx.commit().await.map_err(map_db_error)?;
-                own.committed_rowids(after, last);
+                if last > after {
+                    commits.committed(Some(Revision::Rowid(last)));
+                }
             }
-            Tx::Postgres(mut tx, own) => {
-                let xact: Option<String> =
-                    sqlx::query_scalar("SELECT pg_current_xact_id_if_assigned()::text").fetch_one(&mut *tx).await.map_err(map_db_error)?;
+            Tx::Postgres(mut tx, pool, commits) => {
+                let wrote: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM audit_events WHERE xact_id = pg_current_xact_id_if_assigned())",
+                )
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_db_error)?;
                 tx.commit().await.map_err(map_db_error)?;
-                // None: the transaction wrote nothing, so the feed has nothing of it.
-                if let Some(xact) = xact {
-                    own.committed_xact(xact);
+                if wrote {
+                    // The write's revision: a snapshot taken after its commit, so it sees it
+                    // (and is a place in the feed, unlike the transaction's own id).
+                    // It is committed whatever happens now: without a snapshot the response just
+                    // carries no revision.
+                    let after: Result<String, _> = sqlx::query_scalar("SELECT pg_current_snapshot()::text").fetch_one(&pool).await;
+                    commits.committed(after.ok().as_deref().and_then(Snapshot::parse).map(Revision::Snapshot));
                 }
             }
         }

@@ -19,10 +19,11 @@
 pub mod backup;
 mod db;
 mod idempotency;
-mod own_writes;
+mod commits;
 mod paging;
 mod postgres;
 pub mod records;
+pub mod revision;
 pub(crate) mod sql;
 mod sqlite;
 mod tenancy;
@@ -32,6 +33,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub(crate) use db::{Bump, Db};
 pub use records::*;
+pub use commits::recording_revision;
+pub use revision::Revision;
+pub use sql::feed::FeedEvent;
 
 /// The builders of statements the benches time on their own, so that they time the SQL the
 /// server runs.
@@ -153,18 +157,23 @@ pub struct Store {
     _checkpointer: Option<sqlite::Checkpointer>,
     /// The SQLite file as opened, which [`Store::ping`] holds the path to.
     file: Option<sqlite::DatabaseFile>,
+    /// This process's commits (shared with [`Db`], which counts them).
+    commits: Arc<commits::Commits>,
+    /// The database's identity, read by [`Store::migrate`]; revision tokens carry it.
+    identity: std::sync::OnceLock<String>,
 }
 
 impl Store {
     /// Opens `url` (`sqlite:...`, `postgres://...` or `postgresql://...`).
     async fn open(url: &str) -> StoreResult<Self> {
+        let commits = Arc::new(commits::Commits::default());
         let (db, checkpointer, file) = if url.starts_with("sqlite:") {
             let (pool, checkpointer) = sqlite::connect(url).await?;
-            (Db::Sqlite(pool, sqlite::WriterTurn::default(), Arc::default()), Some(checkpointer), sqlite::DatabaseFile::opened(url)?)
+            (Db::Sqlite(pool, sqlite::WriterTurn::default(), commits.clone()), Some(checkpointer), sqlite::DatabaseFile::opened(url)?)
         } else {
-            (Db::Postgres(postgres::connect(url).await?, Arc::default()), None, None)
+            (Db::Postgres(postgres::connect(url).await?, commits.clone()), None, None)
         };
-        Ok(Self { db, generation: AtomicU64::new(0), _checkpointer: checkpointer, file })
+        Ok(Self { db, generation: AtomicU64::new(0), _checkpointer: checkpointer, file, commits, identity: Default::default() })
     }
 
     /// The pool of either backend, for the statements of [`sql`].
@@ -189,14 +198,29 @@ impl Store {
     }
 
     /// The change feed's position now (see [`crate::feed`]).
-    pub async fn feed_position(&self) -> StoreResult<FeedPosition> {
+    pub async fn feed_position(&self) -> StoreResult<Revision> {
         sql::feed::position(self.db()).await
     }
 
-    /// How many audit events (the feed: every data write has some) other processes committed
-    /// after `since` (this process's own are told apart), and the position after them.
-    pub async fn feed_since(&self, since: &FeedPosition) -> StoreResult<(i64, FeedPosition)> {
+    /// The audit events (the feed: every data write commits some) committed after `since`, in
+    /// feed order, and the position after them.
+    pub async fn feed_since(&self, since: &Revision) -> StoreResult<(Vec<FeedEvent>, Revision)> {
         sql::feed::since(self.db(), since).await
+    }
+
+    /// How many writes this process has committed (see [`commits`]).
+    pub fn local_commits(&self) -> u64 {
+        self.commits.count()
+    }
+
+    /// Resolves at this process's next commit.
+    pub async fn next_local_commit(&self) {
+        self.commits.next().await
+    }
+
+    /// The database's identity, which revision tokens carry (known once [`Store::migrate`] ran).
+    pub fn identity(&self) -> Option<&str> {
+        self.identity.get().map(String::as_str)
     }
 
     /// Marks a write that another process committed (the feed brought it): whatever was derived
@@ -209,6 +233,8 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn migrate(&self) -> StoreResult<()> {
         self.db().migrate().await?;
+        let identity = sql::feed::database_identity(self.db(), &crate::ids::new_id(), app::dto::Timestamp::now().as_millis()).await?;
+        let _ = self.identity.set(identity);
         let filled = sql::folding::backfill(self.db()).await?;
         if filled > 0 {
             tracing::info!(filled, "filled the folded search columns of rows written before them");

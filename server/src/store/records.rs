@@ -165,6 +165,8 @@ pub struct AuditEvent {
     pub id: String,
     pub account_id: String,
     pub environment_id: Option<String>,
+    /// The application of an application-wide event (an identity's); see [`AuditEvent::in_application`].
+    pub application_id: Option<String>,
     pub actor_type: ActorType,
     pub actor_id: Option<String>,
     /// Dotted verb: `assignment.create`, `admin.login`, `demo.seed`, ...
@@ -485,13 +487,4 @@ pub struct EnvironmentPath {
     pub account: Account,
     pub application: Application,
     pub environment: Environment,
-}
-
-
-/// A place in the change feed: the last audit event's rowid (SQLite), or the snapshot the feed
-/// was last read at (PostgreSQL, `pg_current_snapshot()` as text).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FeedPosition {
-    Sqlite(i64),
-    Postgres(String),
 }

@@ -48,6 +48,12 @@ impl Store {
         sql::tenants::environments(self.db(), application_id).await
     }
 
+    /// Every environment of every account: `(environment id, application id, account id)`.
+    #[tracing::instrument(skip_all)]
+    pub async fn all_environments(&self) -> StoreResult<Vec<(String, String, String)>> {
+        sql::tenants::all_environments(self.db()).await
+    }
+
     #[tracing::instrument(skip_all)]
     pub async fn environment_by_slug(&self, application_id: &str, slug: &str) -> StoreResult<Option<Environment>> {
         sql::tenants::environment_by_slug(self.db(), application_id, slug).await

@@ -259,6 +259,22 @@ impl Op {
             .error(412, &format!("`If-Match` names another version: the {what} changed since it was read, and nothing was written (`precondition_failed`)."))
     }
 
+    /// A read that accepts a `Canopy-Revision` (`web::revision`): answered at least that fresh.
+    pub fn fresh(mut self) -> Self {
+        self.headers.push(
+            ParameterBuilder::new()
+                .name("Canopy-Revision")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "A `Canopy-Revision` a write answered with: the answer reflects at least that write. Without it, the answer is at most 100 ms behind.",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(4096)).pattern(Some(r"^[0-9a-f-]+\.[rsc][0-9:,~a-f-]+$"))))
+                .build(),
+        );
+        self.error(400, "`Canopy-Revision` is not a token of this database, or names a revision it has not reached (`invalid_revision`).")
+    }
+
     /// The `ETag` of the object a `status` answer carries: its version, for `If-Match`.
     pub fn tagged(self, status: u16) -> Self {
         self.header(status, "ETag", "The object's version, to send back in `If-Match` with a change.")
@@ -380,7 +396,14 @@ impl Document {
             .parameters(Some(parameters))
             .request_body(op.body)
             .securities(security(caller));
-        for (status, outcome) in op.outcomes {
+        let writes = !matches!(op.method, HttpMethod::Get | HttpMethod::Head | HttpMethod::Options);
+        for (status, mut outcome) in op.outcomes {
+            if writes && (200..300).contains(&status) && !mount.prefix.is_empty() {
+                outcome.headers.push((
+                    "Canopy-Revision".to_owned(),
+                    "When the request changed data: its revision, to send back with reads that must reflect it.".to_owned(),
+                ));
+            }
             operation = operation.response(status.to_string(), response(outcome));
         }
         self.paths.add_path_operation(path, vec![op.method], operation.build());

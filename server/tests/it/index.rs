@@ -1,8 +1,9 @@
-//! The in-memory index answers exactly what SQL answers, and is never used once stale.
+//! The in-memory index answers exactly what SQL answers, and follows writes in place.
 
 use app::dto::{AssignmentSort, AssignmentStatus, SortOrder, Timestamp};
 use serde_json::json;
 use server::{
+    domain::tenancy::EnvironmentTenancy,
     index::{Decision, EnvIndex},
     store::{AssignmentFilter, Slice},
 };
@@ -16,7 +17,7 @@ async fn index_lists_and_checks_agree_with_sql_on_the_demo_data() {
     let account = store.account_by_slug("acme").await.unwrap().unwrap();
     let application = store.application_by_slug(&account.id, "billing").await.unwrap().unwrap();
     let env = store.environment_by_slug(&application.id, "production").await.unwrap().unwrap();
-    let index = EnvIndex::load(store, &env.id, &application.id).await.unwrap().expect("indexed");
+    let index = EnvIndex::load(store, &env.id, &application.id).await.unwrap();
     assert_eq!(index.assignment_count(), 1000);
 
     let nodes = store.nodes(&env.id).await.unwrap();
@@ -77,27 +78,38 @@ async fn index_lists_and_checks_agree_with_sql_on_the_demo_data() {
 }
 
 #[tokio::test]
-async fn a_write_makes_the_index_stale_until_rebuilt() {
+async fn a_write_is_applied_to_the_index_in_place_and_touches_no_other_environment() {
     let app = TestApp::with_demo().await;
     let token = app.demo_token().await;
     let store = app.store.clone();
     let account = store.account_by_slug("acme").await.unwrap().unwrap();
     let application = store.application_by_slug(&account.id, "billing").await.unwrap().unwrap();
-    let env = store.environment_by_slug(&application.id, "production").await.unwrap().unwrap();
-    let built = app.state.index.rebuild(&env.id, &application.id).await.expect("current after a rebuild");
-    assert!(app.state.index.current(&env.id, &application.id).is_some());
+    let production = store.environment_by_slug(&application.id, "production").await.unwrap().unwrap();
+    let development = store.environment_by_slug(&application.id, "development").await.unwrap().unwrap();
+    let tenancy = EnvironmentTenancy { account: account.clone(), application: application.clone(), environment: production.clone() };
+    let other = EnvironmentTenancy { account, application: application.clone(), environment: development.clone() };
+    let built = app.state.index.rebuild(&production.id, &application.id).await.expect("loads");
+    let untouched = app.state.index.rebuild(&development.id, &application.id).await.expect("loads");
+    let development_rows = untouched.read().assignment_count();
+    assert_eq!(built.read().assignment_count(), 1000);
 
-    // A write through the API: the old index must not be served any more.
+    // A delete through the API: the same index, changed in place, answers the next read.
     let rows = app.get("/portal/v1/accounts/acme/applications/billing/environments/production/assignments/app-wide?take=1", Some(&token)).await;
     let id = rows.body["items"][0]["assignment"]["id"].as_str().unwrap().to_owned();
     let deleted = app.delete(&format!("/portal/v1/accounts/acme/applications/billing/environments/production/assignments/{id}"), Some(&token)).await;
     assert_eq!(deleted.status, axum::http::StatusCode::NO_CONTENT);
-    assert!(store.generation() > built.generation());
-    assert!(app.state.index.current(&env.id, &application.id).is_none(), "stale index is not used");
+    assert!(deleted.headers.get("canopy-revision").is_some(), "a write answers with its revision");
+    let current = app.state.index.current(&tenancy, None).await.expect("memory answers right after this process's own write");
+    assert!(std::sync::Arc::ptr_eq(&current, &built), "the index was not reloaded");
+    assert_eq!(current.read().assignment_count(), 999);
     let listed = app.get("/portal/v1/accounts/acme/applications/billing/environments/production/assignments/app-wide", Some(&token)).await;
-    assert_eq!(listed.body["pagination"]["item_count"], json!(999), "served from SQL while stale");
-    let rebuilt = app.state.index.rebuild(&env.id, &application.id).await.expect("rebuilt");
-    assert_eq!(rebuilt.assignment_count(), 999);
-    let again = app.get("/portal/v1/accounts/acme/applications/billing/environments/production/assignments/app-wide", Some(&token)).await;
-    assert_eq!(again.body["pagination"]["item_count"], json!(999), "and from the new index");
+    assert_eq!(listed.body["pagination"]["item_count"], json!(999));
+    let filter = AssignmentFilter { environment_id: production.id.clone(), now_ms: Timestamp::now().as_millis(), ..Default::default() };
+    let slice = Slice { sort: AssignmentSort::Name, order: SortOrder::Desc, limit: 50, offset: 0 };
+    assert_eq!(current.read().views(&filter, slice), store.assignment_views(&filter, slice).await.unwrap(), "and agrees with SQL");
+
+    // The other environment's index is the same object with the same rows.
+    let other_now = app.state.index.current(&other, None).await.expect("current");
+    assert!(std::sync::Arc::ptr_eq(&other_now, &untouched));
+    assert_eq!(other_now.read().assignment_count(), development_rows);
 }

@@ -146,6 +146,7 @@ fn audit(account_id: &str, action: &str, at: i64) -> AuditEvent {
         id: uuid::Uuid::now_v7().to_string(),
         account_id: account_id.into(),
         environment_id: None,
+        application_id: None,
         actor_type: ActorType::System,
         actor_id: None,
         action: action.into(),

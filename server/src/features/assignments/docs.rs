@@ -88,6 +88,7 @@ pub fn environment(doc: &mut Document, mount: Mount) {
             .id_is("The node's id.")
             .describe("Assignments on the node itself (`access_type: direct`) and on its ancestors (`inherited`, with `source_node_id` / `source_node_name`); same filters as the environment-wide list.")
             .query::<AssignmentListQuery>()
+            .fresh()
             .ok(200, "A page of assignment rows.", page::<AssignmentRow>)
             .error(404, "No node with this id in the environment."),
     );
@@ -100,6 +101,7 @@ pub fn portal(doc: &mut Document) {
         Op::get("/assignments/app-wide", "list_assignments", "Assignments", "List assignments in the environment")
             .describe("Every assignment of the environment as identity + role + assignment rows, with search, filters and sorting.")
             .query::<AssignmentListQuery>()
+            .fresh()
             .ok(200, "A page of assignment rows.", page::<AssignmentRow>),
     );
     doc.mount(
@@ -124,6 +126,7 @@ pub fn management(doc: &mut Document) {
         Op::get("/assignments", "list_assignments", "Assignments", "List assignments in the environment")
             .describe("Every assignment of the key's environment as identity + role + assignment rows, with search, filters and sorting.")
             .query::<AssignmentListQuery>()
+            .fresh()
             .ok(200, "A page of assignment rows.", page::<AssignmentRow>),
     );
 }

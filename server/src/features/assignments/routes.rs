@@ -20,6 +20,7 @@ use crate::{
         extract::{AppJson, AppQuery, IdParam, RequestId},
         idempotency::{Idempotency, IdempotencyKey, Reply},
         registry::ApiRoutes,
+        revision::Wanted,
     },
 };
 
@@ -54,9 +55,10 @@ pub fn management_routes() -> ApiRoutes {
 async fn list<C: EnvironmentCaller>(
     State(state): State<AppState>,
     caller: C,
+    wanted: Wanted,
     AppQuery(query): AppQuery<AssignmentListQuery>,
 ) -> AppResult<Json<AssignmentPage>> {
-    Ok(Json(service::list(state.store.as_ref(), &state.index, caller.tenancy(), &query, ListTarget::Environment).await?))
+    Ok(Json(service::list(state.store.as_ref(), &state.index, caller.tenancy(), &query, ListTarget::Environment, wanted.revision()).await?))
 }
 
 async fn summary<C: EnvironmentCaller>(State(state): State<AppState>, caller: C) -> AppResult<Json<AssignmentSummary>> {
@@ -67,9 +69,10 @@ async fn node_assignments<C: EnvironmentCaller>(
     State(state): State<AppState>,
     caller: C,
     IdParam(node_id): IdParam,
+    wanted: Wanted,
     AppQuery(query): AppQuery<AssignmentListQuery>,
 ) -> AppResult<Json<AssignmentPage>> {
-    Ok(Json(service::list(state.store.as_ref(), &state.index, caller.tenancy(), &query, ListTarget::Node(node_id)).await?))
+    Ok(Json(service::list(state.store.as_ref(), &state.index, caller.tenancy(), &query, ListTarget::Node(node_id), wanted.revision()).await?))
 }
 
 async fn identity_assignments(

@@ -56,6 +56,7 @@ pub async fn list(
     tenancy: &EnvironmentTenancy,
     query: &AssignmentListQuery,
     target: ListTarget,
+    wanted: Option<&crate::store::Revision>,
 ) -> AppResult<AssignmentPage> {
     let node = match &target {
         ListTarget::Environment => None,
@@ -84,8 +85,8 @@ pub async fn list(
         limit: i64::from(page.take),
         offset: page.offset() as i64,
     };
-    let (views, total) = match indexes.current(&tenancy.environment.id, &tenancy.application.id) {
-        Some(index) => index.views(&filter, slice),
+    let (views, total) = match indexes.current(tenancy, wanted).await {
+        Some(index) => index.read().views(&filter, slice),
         None => store.assignment_views(&filter, slice).await?,
     };
     let items = views.into_iter().map(|view| row(view, at_node, now)).collect();

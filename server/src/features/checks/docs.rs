@@ -28,6 +28,7 @@ pub fn management(doc: &mut Document) {
         Op::post("/check", "check", "Checks", "May an identity do this at this node?")
             .describe("Only assignments active at `at` (default now) on the node or its ancestors count; inactive identities are never allowed.")
             .json_body(component::<CheckRequest>)
+            .fresh()
             .ok(200, "The decision, with the granting assignment when allowed.", component::<CheckResponse>)
             .error(404, "No identity or node with this id in the environment.")
             .error(503, UNAVAILABLE),
@@ -37,6 +38,7 @@ pub fn management(doc: &mut Document) {
         Op::post("/check/batch", "check_batch", "Checks", "Many checks at once")
             .describe("Results come in request order. An unknown identity or node, or an inactive identity, is `allowed: false` for that item; a malformed permission key fails the request.")
             .json_body(component::<BatchCheckRequest>)
+            .fresh()
             .ok(200, "One result per check, in request order.", component::<BatchCheckResponse>)
             .error(413, &format!("The request has more than {MAX_BATCH_CHECKS} checks."))
             .error(503, UNAVAILABLE),
@@ -63,6 +65,7 @@ pub fn management(doc: &mut Document) {
         IDENTITY_API,
         Op::post("/me/check", "my_check", "Me", "May I do this at this node?")
             .json_body(component::<MeCheckRequest>)
+            .fresh()
             .ok(200, "The decision, with the granting assignment when allowed.", component::<CheckResponse>)
             .error(404, "No node with this id in the environment, or the identity no longer exists.")
             .error(503, UNAVAILABLE),

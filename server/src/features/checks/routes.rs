@@ -18,6 +18,7 @@ use crate::{
         error::AppResult,
         extract::{AppJson, AppQuery, IdParam, OptionalJson},
         registry::{APPLICATION, ApiRoutes},
+        revision::{self, Wanted},
     },
 };
 
@@ -37,12 +38,21 @@ pub fn management_routes() -> ApiRoutes {
         .post("/me/check", my_check)
 }
 
-async fn check(State(state): State<AppState>, caller: ManagementAuth, AppJson(body): AppJson<CheckRequest>) -> AppResult<Json<CheckResponse>> {
-    Ok(Json(service::check(state.store.as_ref(), &state.index, &caller.tenancy, &body).await?))
+async fn check(State(state): State<AppState>, caller: ManagementAuth, wanted: Wanted, AppJson(body): AppJson<CheckRequest>) -> AppResult<Json<CheckResponse>> {
+    Ok(Json(service::check(state.store.as_ref(), &state.index, &caller.tenancy, &body, wanted.revision()).await?))
 }
 
-async fn check_batch(State(state): State<AppState>, caller: ManagementAuth, AppJson(body): AppJson<BatchCheckRequest>) -> AppResult<Json<BatchCheckResponse>> {
-    Ok(Json(BatchCheckResponse { results: service::check_batch(state.store.as_ref(), &state.index, &caller.tenancy, &body.checks).await? }))
+async fn check_batch(
+    State(state): State<AppState>,
+    caller: ManagementAuth,
+    wanted: Wanted,
+    AppJson(body): AppJson<BatchCheckRequest>,
+) -> AppResult<Json<BatchCheckResponse>> {
+    let wanted = match &body.revision {
+        Some(token) => Some(revision::from_body(&state, token).await?),
+        None => wanted.0,
+    };
+    Ok(Json(BatchCheckResponse { results: service::check_batch(state.store.as_ref(), &state.index, &caller.tenancy, &body.checks, wanted.as_ref()).await? }))
 }
 
 /// The body is optional: no body means the default lifetime.
@@ -78,9 +88,9 @@ async fn my_permissions(
     Ok(Json(service::effective_permissions(store, &caller.tenancy, &caller.identity_id, query.node_id.as_deref(), query.at).await?))
 }
 
-async fn my_check(State(state): State<AppState>, caller: IdentityAuth, AppJson(body): AppJson<MeCheckRequest>) -> AppResult<Json<CheckResponse>> {
+async fn my_check(State(state): State<AppState>, caller: IdentityAuth, wanted: Wanted, AppJson(body): AppJson<MeCheckRequest>) -> AppResult<Json<CheckResponse>> {
     let request = CheckRequest { identity_id: caller.identity_id.clone(), permission: body.permission, node_id: body.node_id, at: body.at, correlation_id: None };
-    Ok(Json(service::check(state.store.as_ref(), &state.index, &caller.tenancy, &request).await?))
+    Ok(Json(service::check(state.store.as_ref(), &state.index, &caller.tenancy, &request, wanted.revision()).await?))
 }
 
 async fn portal_effective_permissions(

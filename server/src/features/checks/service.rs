@@ -25,7 +25,7 @@ use crate::{
         tenancy::{ApplicationTenancy, EnvironmentTenancy},
     },
     index::{Decision, Indexes},
-    store::{Grant, Node, Store},
+    store::{Grant, Node, Revision, Store},
     web::error::{AppError, AppResult},
 };
 
@@ -51,16 +51,24 @@ fn reason(grant: Option<&Grant>) -> CheckResponse {
 
 /// `POST /api/v1/check`: unknown identity or node is a 404; an inactive identity is never allowed.
 /// Fails closed: 503 while the database is unreachable, whatever the index holds.
-pub async fn check(store: &Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppResult<CheckResponse> {
+pub async fn check(
+    store: &Store,
+    indexes: &Arc<Indexes>,
+    tenancy: &EnvironmentTenancy,
+    request: &CheckRequest,
+    wanted: Option<&Revision>,
+) -> AppResult<CheckResponse> {
     check_key(&request.permission)?;
     let database = indexes.database();
     database.refuse_when_down()?;
-    if let Some(index) = indexes.current(&tenancy.environment.id, &tenancy.application.id) {
+    if let Some(index) = indexes.current(tenancy, wanted).await {
         let at = request.at.unwrap_or_else(Timestamp::now).as_millis();
-        return match index.check(&request.identity_id, &request.permission, &request.node_id, at) {
-            Decision::Unknown => Err(unknown_identity_or_node(store, tenancy, request).await),
-            decision => Ok(CheckResponse { correlation_id: request.correlation_id.clone(), ..indexed(decision) }),
-        };
+        let decision = index.read().check(&request.identity_id, &request.permission, &request.node_id, at);
+        // Unknown here may be new elsewhere (written through another process a moment ago):
+        // SQL says which, or answers.
+        if decision != Decision::Unknown {
+            return Ok(CheckResponse { correlation_id: request.correlation_id.clone(), ..indexed(decision) });
+        }
     }
     database.watch(check_in_sql(store, tenancy, request)).await
 }
@@ -91,19 +99,17 @@ fn indexed(decision: Decision) -> CheckResponse {
     }
 }
 
-/// The 404 for a check the index could not place: which of the two is missing.
-async fn unknown_identity_or_node(store: &Store, tenancy: &EnvironmentTenancy, request: &CheckRequest) -> AppError {
-    match store.identity_by_id(&tenancy.application.id, &request.identity_id).await {
-        Ok(Some(_)) => AppError::NotFound { what: "node" },
-        Ok(None) => AppError::NotFound { what: "identity" },
-        Err(err) => err.into(),
-    }
-}
 
 /// `POST /api/v1/check/batch`: up to 1,000 checks, answered in request order. An unknown
 /// identity or node, or an inactive identity, is `allowed: false` there (one bad item does not
 /// fail the batch); a malformed permission key fails the request (422 naming the item).
-pub async fn check_batch(store: &Store, indexes: &Arc<Indexes>, tenancy: &EnvironmentTenancy, checks: &[CheckRequest]) -> AppResult<Vec<CheckResponse>> {
+pub async fn check_batch(
+    store: &Store,
+    indexes: &Arc<Indexes>,
+    tenancy: &EnvironmentTenancy,
+    checks: &[CheckRequest],
+    wanted: Option<&Revision>,
+) -> AppResult<Vec<CheckResponse>> {
     if checks.len() > MAX_BATCH_CHECKS {
         return Err(AppError::PayloadTooLarge { message: format!("A batch takes at most {MAX_BATCH_CHECKS} checks; this one has {}.", checks.len()) });
     }
@@ -115,8 +121,9 @@ pub async fn check_batch(store: &Store, indexes: &Arc<Indexes>, tenancy: &Enviro
 
     let database = indexes.database();
     database.refuse_when_down()?;
-    if let Some(index) = indexes.current(&tenancy.environment.id, &tenancy.application.id) {
+    if let Some(index) = indexes.current(tenancy, wanted).await {
         let now = Timestamp::now().as_millis();
+        let index = index.read();
         return Ok(checks
             .iter()
             .map(|item| {

@@ -46,7 +46,7 @@ pub async fn healthz() -> Json<Liveness> {
 /// `details.reason` says why (the database's own error, that the SQLite file is gone from its
 /// path, or that the feed has not been read yet).
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let probe = service::probe(state.store.as_ref(), &state.database, &state.feed).await;
+    let probe = service::probe(state.store.as_ref(), &state.database, &state.feed, &state.index).await;
     let Some(reason) = probe.failure else {
         return Json(Readiness { status: "ready", database: probe.database }).into_response();
     };

@@ -172,7 +172,7 @@ fn new_identity(tenancy: &ApplicationTenancy, request: &CreateIdentityRequest, a
 pub async fn create_identity(store: &Store, tenancy: &ApplicationTenancy, context: &AuditContext, request: CreateIdentityRequest) -> AppResult<IdentityResponse> {
     request.validate()?;
     let identity = new_identity(tenancy, &request, context.at)?;
-    let audit = context.record(&tenancy.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity)));
+    let audit = context.record(&tenancy.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity))).in_application(&tenancy.application.id);
     store
         .insert_batch(&InsertBatch { identities: vec![identity.clone()], audit_events: vec![audit], ..Default::default() })
         .await?;
@@ -221,7 +221,9 @@ pub async fn bulk_create(
                     .detail("duplicate_of", *first));
             }
             first_seen.insert(identity.email_normalized.clone(), index);
-            batch.audit_events.push(context.record(&tenancy.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity))));
+            batch.audit_events.push(
+                context.record(&tenancy.account, None, "identity.create", ("identity", &identity.id), None, Some(identity_state(&identity))).in_application(&tenancy.application.id),
+            );
             let response = identity_response(&identity);
             batch.identities.push(identity);
             Ok(response)
@@ -299,7 +301,9 @@ async fn write_identity(
     let changes = ChangeSet {
         ops: vec![WriteOp::UpdateIdentity(updated.clone())],
         inserts: InsertBatch {
-            audit_events: vec![context.record(&tenancy.account, None, action, ("identity", &updated.id), Some(identity_state(&current)), Some(identity_state(&updated)))],
+            audit_events: vec![
+                context.record(&tenancy.account, None, action, ("identity", &updated.id), Some(identity_state(&current)), Some(identity_state(&updated))).in_application(&tenancy.application.id),
+            ],
             ..Default::default()
         },
     }
@@ -346,7 +350,7 @@ pub async fn delete_identity(
             context.record(&tenancy.account, Some(&a.environment_id), "assignment.delete", ("assignment", &a.id), before, None)
         })
         .collect();
-    audit.push(context.record(&tenancy.account, None, "identity.delete", ("identity", id), Some(identity_state(&identity)), None));
+    audit.push(context.record(&tenancy.account, None, "identity.delete", ("identity", id), Some(identity_state(&identity)), None).in_application(&tenancy.application.id));
     let changes = ChangeSet { ops: vec![WriteOp::DeleteIdentity(id.to_owned())], inserts: InsertBatch { audit_events: audit, ..Default::default() } }
         .expecting(expect);
     store.apply_changes(&changes).await?;

@@ -4,7 +4,7 @@
 use utoipa::openapi::OpenApi;
 
 use crate::{
-    features::{api_keys, assignments, audit, checks, environments, health, identities, nodes, reference, roles, sessions},
+    features::{api_keys, assignments, audit, changes, checks, environments, health, identities, nodes, reference, roles, sessions},
     web::openapi::Document,
 };
 
@@ -29,5 +29,6 @@ pub fn document() -> OpenApi {
     roles::docs::management(&mut doc);
     identities::docs::management(&mut doc);
     checks::docs::management(&mut doc);
+    changes::docs::management(&mut doc);
     doc.finish()
 }

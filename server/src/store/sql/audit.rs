@@ -8,8 +8,8 @@ use crate::store::{
     paging::{Page, Selecting, count_then_page},
 };
 
-const AUDIT_COLUMNS: [&str; 12] =
-    ["id", "account_id", "environment_id", "actor_type", "actor_id", "action", "target_type", "target_id", "before_state", "after_state", "request_id", "created_at"];
+pub(super) const AUDIT_COLUMNS: [&str; 13] =
+    ["id", "account_id", "environment_id", "application_id", "actor_type", "actor_id", "action", "target_type", "target_id", "before_state", "after_state", "request_id", "created_at"];
 
 /// What an event row is read as: the columns of [`AuditEvent`], not `*` (PostgreSQL's table also
 /// has the change feed's `xact_id`, an `xid8` that the record does not carry).
@@ -23,6 +23,7 @@ pub(in crate::store) async fn insert_audit_events(tx: &mut Tx, events: &[AuditEv
         row.push_bind(e.id.as_str())
             .push_bind(e.account_id.as_str())
             .push_bind(e.environment_id.as_deref())
+            .push_bind(e.application_id.as_deref())
             .push_bind(e.actor_type.as_str())
             .push_bind(e.actor_id.as_deref())
             .push_bind(e.action.as_str())

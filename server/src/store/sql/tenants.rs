@@ -118,6 +118,15 @@ pub async fn environments(db: &Db, application_id: &str) -> StoreResult<Vec<Envi
     db.fetch_all("SELECT * FROM environments WHERE application_id = $1 ORDER BY created_at, id", &[application_id]).await
 }
 
+/// Every environment of every account, with where it belongs: `(environment, application, account)`.
+pub async fn all_environments(db: &Db) -> StoreResult<Vec<(String, String, String)>> {
+    db.fetch_all(
+        "SELECT e.id, e.application_id, a.account_id FROM environments e JOIN applications a ON a.id = e.application_id ORDER BY e.created_at, e.id",
+        &[],
+    )
+    .await
+}
+
 pub async fn environment_by_slug(db: &Db, application_id: &str, slug: &str) -> StoreResult<Option<Environment>> {
     db.fetch_optional("SELECT * FROM environments WHERE application_id = $1 AND slug = $2", &[application_id, slug]).await
 }
