@@ -21,6 +21,7 @@ use tower::ServiceExt;
 
 pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
+#[derive(Clone)]
 pub struct TestApp {
     pub router: Router,
     pub store: Arc<Store>,
@@ -47,12 +48,17 @@ impl TestApp {
 
     /// A server over a store the test opened itself (a database it inspects afterwards).
     pub fn over(store: Arc<Store>) -> Self {
+        Self::configured(store, ServerConfig::new(Mode::Development))
+    }
+
+    /// A server over `store` with settings of the test's own.
+    pub fn configured(store: Arc<Store>, config: ServerConfig) -> Self {
         let leptos = leptos::config::LeptosOptions::builder()
             .output_name("canopy")
             .site_root("target/site")
             .site_pkg_dir("pkg")
             .build();
-        let state = AppState::new(store.clone(), TokenKeys::new(SECRET), ServerConfig::new(Mode::Development), leptos);
+        let state = AppState::new(store.clone(), TokenKeys::new(SECRET), config, leptos);
         Self { router: server::app_router(state.clone()), store, state }
     }
 

@@ -6,6 +6,7 @@ mod assets;
 mod assignments;
 mod auth;
 mod backup;
+mod changes;
 mod cli;
 mod common;
 mod concurrency;
