@@ -14,3 +14,14 @@ CREATE TABLE database_identity (
 -- an environment (`GET /api/v1/changes`) carries its application's identity changes and no other
 -- application's, deleted identities included. NULL for environment and account events.
 ALTER TABLE audit_events ADD COLUMN application_id TEXT;
+
+-- A wake-up for the change-feed followers of other processes (server/src/feed.rs): each
+-- statement that writes audit events notifies `canopy_changes` when its transaction commits.
+-- Only a wake-up: followers still poll, and read the feed itself for what changed.
+CREATE FUNCTION canopy_notify_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('canopy_changes', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER audit_events_notify AFTER INSERT ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION canopy_notify_changes();

@@ -14,3 +14,6 @@ CREATE TABLE database_identity (
 -- an environment (`GET /api/v1/changes`) carries its application's identity changes and no other
 -- application's, deleted identities included. NULL for environment and account events.
 ALTER TABLE audit_events ADD COLUMN application_id TEXT;
+
+-- PostgreSQL's 0006 also adds a NOTIFY trigger on audit_events, a wake-up for other processes'
+-- change-feed followers; SQLite has no notifications (its followers poll).

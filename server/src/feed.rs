@@ -44,6 +44,8 @@ pub struct Feed {
     applied: RwLock<Option<Revision>>,
     /// Bumped after every applied read, for readers waiting to catch up.
     cycles: tokio::sync::watch::Sender<u64>,
+    /// Wakes the follower before its next poll (PostgreSQL's notification of a commit).
+    wake: tokio::sync::Notify,
 }
 
 impl Default for Feed {
@@ -54,6 +56,7 @@ impl Default for Feed {
             applied_commits: AtomicU64::new(0),
             applied: RwLock::new(None),
             cycles: tokio::sync::watch::Sender::new(0),
+            wake: tokio::sync::Notify::new(),
         }
     }
 }
@@ -67,6 +70,7 @@ impl Feed {
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(follow(Arc::downgrade(self), Arc::downgrade(store), Arc::downgrade(database), Arc::downgrade(indexes)));
+                runtime.spawn(listen(Arc::downgrade(self), Arc::downgrade(store)));
             }
             Err(_) => tracing::warn!("no async runtime: the change feed is not followed"),
         }
@@ -114,6 +118,8 @@ impl Feed {
         if ready() {
             return true;
         }
+        // Read the feed now rather than at the next poll.
+        self.wake.notify_one();
         let deadline = tokio::time::Instant::now() + patience;
         let mut cycles = self.cycles.subscribe();
         loop {
@@ -149,15 +155,18 @@ async fn follow(feed: Weak<Feed>, store: Weak<Store>, database: Weak<DatabaseHea
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut position: Option<Revision> = None;
     loop {
-        {
+        let feed = {
             let Some(store) = store.upgrade() else { return };
-            // A commit of this process wakes the follower at once.
+            let Some(feed) = feed.upgrade() else { return };
+            // A commit of this process, or another's notification, wakes the follower at once.
             tokio::select! {
                 _ = ticker.tick() => {}
                 _ = store.next_local_commit() => {}
+                _ = feed.wake.notified() => {}
             }
-        }
-        let (Some(feed), Some(store), Some(database), Some(indexes)) = (feed.upgrade(), store.upgrade(), database.upgrade(), indexes.upgrade()) else {
+            feed
+        };
+        let (Some(store), Some(database), Some(indexes)) = (store.upgrade(), database.upgrade(), indexes.upgrade()) else {
             return;
         };
         // Taken before the read: every commit counted now is in what the read sees.
@@ -195,6 +204,44 @@ async fn follow(feed: Weak<Feed>, store: Weak<Store>, database: Weak<DatabaseHea
                 }
             }
             Err(Missed::TimedOut) => tracing::debug!("the change feed did not answer in time; memory is not trusted until it does"),
+        }
+    }
+}
+
+/// Wakes the follower when another process commits (PostgreSQL's `LISTEN`): only a wake-up, the
+/// poll stays the backstop. When the listener's connection is lost, `try_recv` says so (and
+/// reconnects on the next call): the follower is woken then too, a catch-up read for whatever was
+/// notified while nobody listened.
+async fn listen(feed: Weak<Feed>, store: Weak<Store>) {
+    let mut listener = None;
+    loop {
+        let Some(live) = store.upgrade() else { return };
+        if listener.is_none() {
+            match live.change_listener().await {
+                Ok(Some(connected)) => listener = Some(connected),
+                Ok(None) => return,
+                Err(err) => tracing::debug!(%err, "could not listen for other processes' writes; polling meanwhile"),
+            }
+        }
+        drop(live);
+        let Some(connected) = listener.as_mut() else {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        };
+        let received = connected.try_recv().await;
+        let Some(feed) = feed.upgrade() else { return };
+        match received {
+            Ok(Some(_)) => feed.wake.notify_one(),
+            Ok(None) => {
+                tracing::debug!("the change listener's connection was lost; catching up");
+                feed.wake.notify_one();
+            }
+            Err(err) => {
+                tracing::debug!(%err, "the change listener failed; polling until it is back");
+                listener = None;
+                feed.wake.notify_one();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
         }
     }
 }

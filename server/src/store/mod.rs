@@ -34,6 +34,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub(crate) use db::{Bump, Db};
 pub use records::*;
 pub use commits::recording_revision;
+
+/// The notification channel of committed writes (PostgreSQL).
+const CHANGES_CHANNEL: &str = "canopy_changes";
 pub use revision::Revision;
 pub use sql::feed::FeedEvent;
 
@@ -216,6 +219,19 @@ impl Store {
     /// Resolves at this process's next commit.
     pub async fn next_local_commit(&self) {
         self.commits.next().await
+    }
+
+    /// On PostgreSQL, a listener of the notification every write's commit sends (see
+    /// `migrations/postgres/0006_revisions.sql`): a wake-up for the change-feed follower.
+    pub(crate) async fn change_listener(&self) -> StoreResult<Option<sqlx::postgres::PgListener>> {
+        match self.db() {
+            Db::Sqlite(..) => Ok(None),
+            Db::Postgres(pool, _) => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(pool).await.map_err(db::map_db_error)?;
+                listener.listen(CHANGES_CHANNEL).await.map_err(db::map_db_error)?;
+                Ok(Some(listener))
+            }
+        }
     }
 
     /// The database's identity, which revision tokens carry (known once [`Store::migrate`] ran).
