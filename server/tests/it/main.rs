@@ -16,6 +16,7 @@ mod directory;
 mod fail_closed;
 mod fuzz_regressions;
 mod index;
+mod index_property;
 mod limits;
 mod matrix;
 mod openapi;
