@@ -1118,7 +1118,7 @@ async fn list_phase(
     // answer from SQL while it rebuilds in the background. Build it now, as a quiet server has.
     let started = Instant::now();
     let index = state.index.rebuild(&dataset.environment.id, &dataset.application.id).await.ok_or("the index did not build")?;
-    eprintln!("[{}] in-memory index of {} assignments built in {:.1} s", kind.name(), index.assignment_count(), started.elapsed().as_secs_f64());
+    eprintln!("[{}] in-memory index of {} assignments built in {:.1} s", kind.name(), index.read().assignment_count(), started.elapsed().as_secs_f64());
     drop(index);
     eprintln!("[{}] app-wide list ...", kind.name());
     let cases = bench_list(dataset, client, args).await?;

@@ -107,6 +107,12 @@ impl Client {
     }
 
     pub async fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> (u16, Vec<u8>) {
+        let (status, _, body) = self.send_with_head(method, path, headers, body).await;
+        (status, body)
+    }
+
+    /// [`Client::send`], with the response's head (status line and headers, lowercased).
+    pub async fn send_with_head(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> (u16, String, Vec<u8>) {
         let mut request = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\n", self.addr);
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
@@ -131,7 +137,7 @@ impl Client {
                     self.read_more().await;
                 }
                 let body = self.buffer[end + 4..end + 4 + length].to_vec();
-                return (status, body);
+                return (status, head, body);
             }
             self.read_more().await;
         }

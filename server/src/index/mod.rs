@@ -70,6 +70,17 @@ pub struct Indexes {
     /// Held while the feed is applied: by the follower's cycle, or by a load bringing its new
     /// index up to the follower's position before installing it.
     applying: tokio::sync::Mutex<()>,
+    /// How the last batch of changes was applied (for the benchmark and the logs).
+    last_refresh: Mutex<Option<Refreshed>>,
+}
+
+/// How one batch of feed events was applied: how many, the time reading what they name from
+/// SQL, and the time changing the indexes in memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Refreshed {
+    pub events: usize,
+    pub read: Duration,
+    pub apply: Duration,
 }
 
 #[derive(Default)]
@@ -80,7 +91,7 @@ struct Slot {
 
 impl Indexes {
     pub fn new(store: Arc<Store>, enabled: bool, database: Arc<DatabaseHealth>, feed: Arc<Feed>) -> Self {
-        Self { store, enabled, database, feed, slots: Mutex::new(HashMap::new()), loaded: (!enabled).into(), applying: tokio::sync::Mutex::new(()) }
+        Self { store, enabled, database, feed, slots: Mutex::new(HashMap::new()), loaded: (!enabled).into(), applying: tokio::sync::Mutex::new(()), last_refresh: Mutex::new(None) }
     }
 
     /// What is known about the database the indexes copy.
@@ -232,6 +243,11 @@ impl Indexes {
         self.refresh(events, &installed).await
     }
 
+    /// How the last batch of changes that touched an index was applied.
+    pub fn last_refresh(&self) -> Option<Refreshed> {
+        *self.last_refresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Held while applying the feed.
     pub(crate) async fn applying(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.applying.lock().await
@@ -267,7 +283,9 @@ impl Indexes {
             return Ok(());
         }
         let mut identities_of_application: HashMap<&str, (Vec<&str>, Vec<crate::store::Identity>)> = HashMap::new();
+        let (mut read, mut apply) = (Duration::ZERO, Duration::ZERO);
         for live in indexes {
+            let reading = std::time::Instant::now();
             let environment = live.environment_id.as_str();
             let application = live.application_id.as_str();
             let ids: Vec<&str> = identities.get(application).into_iter().chain(identities.get("")).flatten().copied().collect();
@@ -297,6 +315,8 @@ impl Indexes {
                 None => (Vec::new(), Vec::new()),
             };
 
+            read += reading.elapsed();
+            let applying = std::time::Instant::now();
             let mut index = live.write();
             if let Some((ids, found)) = identities_of_application.get(application) {
                 let present: HashSet<&str> = found.iter().map(|i| i.id.as_str()).collect();
@@ -322,7 +342,10 @@ impl Indexes {
                 index.upsert_assignment(row);
             }
             index.settle();
+            drop(index);
+            apply += applying.elapsed();
         }
+        *self.last_refresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Refreshed { events: events.len(), read, apply });
         Ok(())
     }
 }

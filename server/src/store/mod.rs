@@ -193,9 +193,11 @@ impl Store {
         self.db().backend()
     }
 
-    /// A counter bumped before and after every data write (not sessions or idempotency
-    /// records). Anything derived from the data (the in-memory index) is current exactly while
-    /// the counter still has the value it had before the derivation started.
+    /// A counter bumped before and after every data write of this process (not sessions or
+    /// idempotency records), and by the change-feed follower for other processes' writes to keys,
+    /// environments and accounts. The cache of verified API keys is current exactly while the
+    /// counter still has the value it had when an entry was put (the index follows the feed
+    /// itself, see `crate::index`).
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
