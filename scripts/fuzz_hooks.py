@@ -23,6 +23,9 @@ schemathesis cannot tell that from a refused shape. Its `positive_data_acceptanc
   Idempotency-Key draft's status);
 - 412 `precondition_failed` (an `If-Match` that is well formed but names another version than
   the stored one: the generator cannot know the object's current `ETag`);
+- 400 `invalid_revision` (a `Canopy-Revision` or `after` that matches the token's shape but names
+  another database or a revision this one has not reached: tokens are opaque, and the generator
+  cannot know this database's identity or its current revision);
 - 422 naming a body field that refers to nothing here or to the wrong thing: `parent_id` (no such
   node, or the node itself or one of its descendants), permission keys that do not exist in the
   environment, a bulk import's `environment` slug that is not this application's.
@@ -74,7 +77,7 @@ def filter_case(context, case):
     return _window_moves_forward(body)
 
 
-STATE_CODES = {"system_role", "identity_inactive", "idempotency_key_reused", "precondition_failed"}
+STATE_CODES = {"system_role", "identity_inactive", "idempotency_key_reused", "precondition_failed", "invalid_revision"}
 # (detail field prefix, message prefix) of the 422s for a body that names something not there.
 UNKNOWN_REFERENCES = (
     ("parent_id", "No node with this id"),

@@ -16,7 +16,7 @@ use axum::{
     extract::{FromRequestParts, Request, State},
     http::{HeaderValue, header, request::Parts},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
 use crate::{
@@ -29,7 +29,9 @@ use crate::{
 pub const REVISION_HEADER: &str = "canopy-revision";
 const REVISION_COOKIE: &str = "canopy_revision";
 
-/// The revision a read must be at least as fresh as, if the caller sent one.
+/// The revision a read must be at least as fresh as, if the caller sent one. Read after the
+/// caller's credentials (list it after them in a handler), so a bad token of an unauthenticated
+/// request is still a 401.
 #[derive(Debug, Clone, Default)]
 pub struct Wanted(pub Option<Revision>);
 
@@ -39,11 +41,24 @@ impl Wanted {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Wanted {
-    type Rejection = std::convert::Infallible;
+/// What the request sent: the header's token (refused when bad), or the portal's cookie's
+/// (ignored when bad).
+#[derive(Debug, Clone)]
+enum Sent {
+    Header(String),
+    Cookie(String),
+}
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Wanted>().cloned().unwrap_or_default())
+impl FromRequestParts<AppState> for Wanted {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let database = state.store.identity().unwrap_or_default().to_owned();
+        match parts.extensions.get::<Sent>().cloned() {
+            Some(Sent::Header(token)) => Ok(Wanted(Some(read(state, &token, &database).await?))),
+            Some(Sent::Cookie(token)) => Ok(Wanted(read(state, &token, &database).await.ok())),
+            None => Ok(Wanted(None)),
+        }
     }
 }
 
@@ -64,22 +79,17 @@ impl From<Refusal> for AppError {
     }
 }
 
-/// Reads a token (as [`Wanted`]) and answers a write with its revision.
+/// Keeps a sent token for [`Wanted`], and answers a write with its revision.
 pub async fn revisions(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let database = state.store.identity().unwrap_or_default().to_owned();
-    let sent = request.headers().get(REVISION_HEADER).map(|value| value.to_str().map(str::trim).unwrap_or("\u{0}").to_owned());
-    let wanted = match sent {
-        Some(token) => match read(&state, &token, &database).await {
-            Ok(revision) => Some(revision),
-            Err(refusal) => return AppError::from(refusal).into_response(),
-        },
-        None => match cookie(request.headers(), REVISION_COOKIE) {
-            Some(token) => read(&state, &token, &database).await.ok(),
-            None => None,
-        },
+    let sent = match request.headers().get(REVISION_HEADER) {
+        Some(value) => Some(Sent::Header(value.to_str().map(str::trim).unwrap_or("\u{0}").to_owned())),
+        None => cookie(request.headers(), REVISION_COOKIE).map(Sent::Cookie),
     };
     let with_session = cookie(request.headers(), SESSION_COOKIE).is_some();
-    request.extensions_mut().insert(Wanted(wanted));
+    if let Some(sent) = sent {
+        request.extensions_mut().insert(sent);
+    }
     let (mut response, written) = recording_revision(next.run(request)).await;
     if let Some(revision) = written {
         let token = revision.token(&database);
