@@ -22,6 +22,7 @@ use leptos_router::{
 use crate::{
     components::shell::DashboardShell,
     pages::{
+        api_keys::ApiKeysPage,
         assignments::{AssignmentsPage, upload::BulkUploadPage},
         dashboard::OverviewPage,
         home::HomePage,
@@ -83,7 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("identities/:id") view=IdentityPage/>
                     <Route path=path!("nodes") view=|| view! { <ComingNext slug="nodes"/> }/>
                     <Route path=path!("roles") view=|| view! { <ComingNext slug="roles"/> }/>
-                    <Route path=path!("api-keys") view=|| view! { <ComingNext slug="api-keys"/> }/>
+                    <Route path=path!("api-keys") view=ApiKeysPage/>
                     <Route path=path!("audit") view=|| view! { <ComingNext slug="audit"/> }/>
                 </ParentRoute>
             </Routes>

@@ -1,5 +1,6 @@
 //! One module per page (or family of pages) of the portal.
 
+pub mod api_keys;
 pub mod assignments;
 pub mod dashboard;
 pub mod home;
