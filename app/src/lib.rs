@@ -24,6 +24,7 @@ use crate::{
     pages::{
         api_keys::ApiKeysPage,
         assignments::{AssignmentsPage, upload::BulkUploadPage},
+        audit::AuditPage,
         dashboard::OverviewPage,
         home::HomePage,
         identities::{IdentitiesPage, detail::IdentityPage},
@@ -85,7 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("nodes") view=|| view! { <ComingNext slug="nodes"/> }/>
                     <Route path=path!("roles") view=|| view! { <ComingNext slug="roles"/> }/>
                     <Route path=path!("api-keys") view=ApiKeysPage/>
-                    <Route path=path!("audit") view=|| view! { <ComingNext slug="audit"/> }/>
+                    <Route path=path!("audit") view=AuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -3,6 +3,7 @@
 pub mod badges;
 pub mod copy;
 pub mod dialog;
+pub mod field_diff;
 pub mod form;
 pub mod icons;
 pub mod notice;

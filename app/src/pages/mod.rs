@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod assignments;
+pub mod audit;
 pub mod dashboard;
 pub mod home;
 pub mod identities;

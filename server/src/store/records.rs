@@ -475,6 +475,8 @@ pub struct AuditFilter {
     pub environment_id: Option<String>,
     pub actor_id: Option<String>,
     pub target_id: Option<String>,
+    /// An action, or a family (`assignment` for every `assignment.*`).
+    pub action: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub limit: i64,

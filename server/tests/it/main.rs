@@ -3,6 +3,7 @@
 
 mod app;
 mod assets;
+mod audit;
 mod assignments;
 mod auth;
 mod backup;

@@ -11,7 +11,7 @@ pub fn portal(doc: &mut Document) {
         Op::get("/audit-events", "list_audit_events", "Audit", "The audit log")
             .query::<AuditQuery>()
             .ok(200, "A page of audit events, newest first.", page::<AuditEventResponse>)
-            .error(400, "`to` is before `from`.")
+            .error(400, "`to` is before `from`, or `action` is not of the form `family.verb` (`invalid_query`, `details` names the field).")
             .error(404, "No environment with the `environment` slug in this application."),
     );
 }

@@ -24,6 +24,7 @@ pub async fn audit_events(store: &Store, tenancy: &ApplicationTenancy, query: &A
         environment_id,
         actor_id: query.actor.clone().filter(|s| !s.is_empty()),
         target_id: query.target.clone().filter(|s| !s.is_empty()),
+        action: query.action.clone().filter(|s| !s.is_empty()),
         from: query.from.map(|t| t.as_millis()),
         to: query.to.map(|t| t.as_millis()),
         limit: i64::from(page.take),

@@ -65,6 +65,14 @@ pub async fn audit_page(db: &Db, filter: &AuditFilter) -> StoreResult<(Vec<Audit
             if let Some(target) = &filter.target_id {
                 builder.push(" AND target_id = ").push_bind(target.as_str());
             }
+            if let Some(action) = &filter.action {
+                // The action itself, or one of its family: a prefix compared as text (LIKE
+                // would read the `_` of `api_key` as a wildcard).
+                let family = format!("{action}.");
+                builder.push(" AND (action = ").push_bind(action.as_str());
+                builder.push(format!(" OR substr(action, 1, {}) = ", family.len())).push_bind(family);
+                builder.push(")");
+            }
             if let Some(from) = filter.from {
                 builder.push(" AND created_at >= ").push_bind(from);
             }
