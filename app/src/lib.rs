@@ -25,7 +25,7 @@ use crate::{
         api_keys::ApiKeysPage,
         assignments::{AssignmentsPage, upload::BulkUploadPage},
         audit::AuditPage,
-        dashboard::OverviewPage,
+        overview::OverviewPage,
         home::HomePage,
         identities::{IdentitiesPage, detail::IdentityPage},
         login::LoginPage,

@@ -1,6 +1,7 @@
 //! Pieces shared by the portal's pages.
 
 pub mod badges;
+pub mod chart;
 pub mod copy;
 pub mod dialog;
 pub mod field_diff;

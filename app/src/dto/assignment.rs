@@ -283,6 +283,11 @@ pub struct AssignmentSummary {
     pub by_role: Vec<RoleCount>,
     /// Active assignments whose `effective_to` falls within the next 7 days.
     pub expiring_within_7_days: i64,
+    /// Active assignments whose `effective_to` falls within the next 30 days (the 7 included).
+    pub expiring_within_30_days: i64,
+    /// The 30 days' count day by day: entry 0 ends within 24 hours of now, entry 29 in the
+    /// 24 hours up to now + 30 days. Sums to `expiring_within_30_days`.
+    pub expiring_by_day: Vec<i64>,
 }
 
 /// Deserialises a field that may be absent (outer `None`), `null` (`Some(None)`) or a value.

@@ -23,6 +23,8 @@ pub struct EnvironmentCounts {
     pub assignments: AssignmentStatusCounts,
     /// Active assignments whose `effective_to` falls within the next 7 days.
     pub expiring_within_7_days: i64,
+    /// Active assignments whose `effective_to` falls within the next 30 days.
+    pub expiring_within_30_days: i64,
 }
 
 /// `GET /portal/v1/accounts/{accountSlug}/applications/{appSlug}/environments/{envSlug}`.

@@ -3,7 +3,7 @@
 pub mod api_keys;
 pub mod assignments;
 pub mod audit;
-pub mod dashboard;
+pub mod overview;
 pub mod home;
 pub mod identities;
 pub mod list_query;

@@ -220,6 +220,8 @@ pub struct EnvironmentStats {
     pub assignments_active: i64,
     /// Active with `effective_to` in `(now, now + 7 days]`.
     pub assignments_expiring_7d: i64,
+    /// Active with `effective_to` in `(now, now + 30 days]`.
+    pub assignments_expiring_30d: i64,
 }
 
 /// Row counts of the main tables (demo-data checks, readiness, the contract tests).

@@ -1,5 +1,5 @@
-//! What the portal's audit log reads: the `action` filter (an action or a family, refused when
-//! malformed).
+//! What the portal's audit log and overview read: the audit log's `action` filter (an action or
+//! a family, refused when malformed) and the summary's 30-day expiry figures.
 
 use app::dto::Timestamp;
 use axum::http::StatusCode;
@@ -94,4 +94,58 @@ async fn audit_log_filters_by_action_or_action_family_and_refuses_malformed_acti
     // Another account's admin sees none of it.
     let globex = a.app.login("admin@globex.example", "canopy-demo").await;
     assert_eq!(a.app.get(&format!("{APP}/audit-events?action=node"), Some(&globex)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn summary_counts_what_expires_within_30_days_day_by_day() {
+    let a = Admin::new().await;
+    let summary_path = format!("{PROD}/assignments/app-wide/summary");
+    let before = a.get(&summary_path).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    let by_day = |body: &Value| -> Vec<i64> { body["expiring_by_day"].as_array().unwrap().iter().map(|n| n.as_i64().unwrap()).collect() };
+    assert_eq!(by_day(&before.body).len(), 30);
+    assert_eq!(by_day(&before.body).iter().sum::<i64>(), before.body["expiring_within_30_days"].as_i64().unwrap());
+    assert_eq!(by_day(&before.body)[..7].iter().sum::<i64>(), before.body["expiring_within_7_days"].as_i64().unwrap());
+
+    let person = a.created(&format!("{APP}/identities"), json!({ "email": "expiring@acme.example", "first_name": "Ex", "last_name": "Piring" })).await;
+    let role = a.viewer_role().await;
+    let now = Timestamp::now();
+    let at = |hours: i64| Timestamp::from_millis(now.as_millis() + hours * 3_600_000).unwrap().to_rfc3339();
+    // Ends in 2½ days, 10½ days and 29½ days (counted), 31 days (not), and one that ended.
+    for (i, window) in [
+        json!({ "effective_to": at(60) }),
+        json!({ "effective_to": at(252) }),
+        json!({ "effective_from": at(-48), "effective_to": at(708) }),
+        json!({ "effective_to": at(744) }),
+        json!({ "effective_from": at(-72), "effective_to": at(-1) }),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let node = a.created(&format!("{PROD}/nodes"), json!({ "name": format!("Expiring {i}") })).await;
+        let mut body = json!({ "identity_id": person["id"], "node_id": node["id"], "role_id": role });
+        body.as_object_mut().unwrap().extend(window.as_object().unwrap().clone());
+        a.created(&format!("{PROD}/assignments"), body).await;
+    }
+    // A scheduled one ending within the month is not active, so it is not expiring.
+    let node = a.created(&format!("{PROD}/nodes"), json!({ "name": "Expiring scheduled" })).await;
+    a.created(
+        &format!("{PROD}/assignments"),
+        json!({ "identity_id": person["id"], "node_id": node["id"], "role_id": role, "effective_from": at(24), "effective_to": at(96) }),
+    )
+    .await;
+
+    let after = a.get(&summary_path).await;
+    let count = |body: &Value, field: &str| body[field].as_i64().unwrap();
+    assert_eq!(count(&after.body, "expiring_within_7_days") - count(&before.body, "expiring_within_7_days"), 1);
+    assert_eq!(count(&after.body, "expiring_within_30_days") - count(&before.body, "expiring_within_30_days"), 3);
+    let grown: Vec<(usize, i64)> =
+        by_day(&after.body).iter().zip(by_day(&before.body)).enumerate().filter(|(_, (a, b))| *a != b).map(|(day, (a, b))| (day, a - b)).collect();
+    assert_eq!(grown, [(2, 1), (10, 1), (29, 1)]);
+    assert_eq!(by_day(&after.body).iter().sum::<i64>(), count(&after.body, "expiring_within_30_days"));
+
+    // The environment's own counts carry the same 30-day figure.
+    let environment = a.get(PROD).await;
+    assert_eq!(environment.body["counts"]["expiring_within_30_days"], after.body["expiring_within_30_days"]);
+    assert_eq!(environment.body["counts"]["expiring_within_7_days"], after.body["expiring_within_7_days"]);
 }

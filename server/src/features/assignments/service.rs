@@ -122,8 +122,18 @@ fn row(view: AssignmentView, at_node: Option<&str>, now: i64) -> AssignmentRow {
     }
 }
 
+/// Days of the summary's expiry chart.
+const EXPIRY_DAYS: i64 = 30;
+
 pub async fn summary(store: &Store, tenancy: &EnvironmentTenancy) -> AppResult<AssignmentSummary> {
-    let stats = store.environment_stats(&tenancy.environment, Timestamp::now().as_millis()).await?;
+    let now = Timestamp::now().as_millis();
+    let stats = store.environment_stats(&tenancy.environment, now).await?;
+    let mut expiring_by_day = vec![0; EXPIRY_DAYS as usize];
+    for (day, count) in store.expiring_by_day(&tenancy.environment.id, now, EXPIRY_DAYS).await? {
+        if let Some(slot) = usize::try_from(day).ok().and_then(|day| expiring_by_day.get_mut(day)) {
+            *slot = count;
+        }
+    }
     let by_role = store
         .role_usage(&tenancy.environment.id)
         .await?
@@ -139,6 +149,8 @@ pub async fn summary(store: &Store, tenancy: &EnvironmentTenancy) -> AppResult<A
         },
         by_role,
         expiring_within_7_days: stats.assignments_expiring_7d,
+        expiring_within_30_days: stats.assignments_expiring_30d,
+        expiring_by_day,
     })
 }
 

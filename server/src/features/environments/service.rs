@@ -36,6 +36,7 @@ async fn response(store: &Store, env: Environment, now: i64) -> AppResult<Enviro
                 expired: stats.assignments_expired,
             },
             expiring_within_7_days: stats.assignments_expiring_7d,
+            expiring_within_30_days: stats.assignments_expiring_30d,
         },
     })
 }

@@ -14,4 +14,11 @@ impl Store {
     pub async fn environment_stats(&self, environment: &Environment, now_ms: i64) -> StoreResult<EnvironmentStats> {
         sql::tenants::environment_stats(self.db(), environment, now_ms).await
     }
+
+    /// Active assignments ending in each of the next `days` days, as `(day, count)`: day 0 ends
+    /// within 24 hours of `now_ms`.
+    #[tracing::instrument(skip_all)]
+    pub async fn expiring_by_day(&self, environment_id: &str, now_ms: i64, days: i64) -> StoreResult<Vec<(i64, i64)>> {
+        sql::tenants::expiring_by_day(self.db(), environment_id, now_ms, days).await
+    }
 }

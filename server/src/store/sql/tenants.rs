@@ -142,14 +142,38 @@ pub async fn environment_stats(db: &Db, env: &Environment, now_ms: i64) -> Store
            COUNT(CASE WHEN a.effective_from > $3 THEN 1 END) AS assignments_scheduled, \
            COUNT(CASE WHEN (a.effective_from IS NULL OR a.effective_from <= $3) AND a.effective_to <= $3 THEN 1 END) AS assignments_expired, \
            COUNT(CASE WHEN (a.effective_from IS NULL OR a.effective_from <= $3) AND (a.effective_to IS NULL OR a.effective_to > $3) THEN 1 END) AS assignments_active, \
-           COUNT(CASE WHEN (a.effective_from IS NULL OR a.effective_from <= $3) AND a.effective_to > $3 AND a.effective_to <= $4 THEN 1 END) AS assignments_expiring_7d \
+           COUNT(CASE WHEN (a.effective_from IS NULL OR a.effective_from <= $3) AND a.effective_to > $3 AND a.effective_to <= $4 THEN 1 END) AS assignments_expiring_7d, \
+           COUNT(CASE WHEN (a.effective_from IS NULL OR a.effective_from <= $3) AND a.effective_to > $3 AND a.effective_to <= $5 THEN 1 END) AS assignments_expiring_30d \
          FROM assignments a WHERE a.environment_id = $1"
     )
     .bind(&env.id)
     .bind(&env.application_id)
     .bind(now_ms)
     .bind(now_ms + WEEK_MS)
+    .bind(now_ms + 30 * DAY_MS)
     .fetch_one(pool)
+    .await)
+    .map_err(map_db_error)
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Active assignments of the environment ending in each of the next `days` days: `(day, count)`
+/// for the days that have any, day 0 being `(now, now + 24 h]`.
+pub async fn expiring_by_day(db: &Db, environment_id: &str, now_ms: i64, days: i64) -> StoreResult<Vec<(i64, i64)>> {
+    // `effective_to - now - 1` so that an end at exactly now + 24 h is still day 0, as the
+    // windows are closed at their end like the counts above.
+    on_db!(db, |pool| sqlx::query_as(
+        "SELECT (a.effective_to - $2 - 1) / $3 AS day, COUNT(*) AS assignments FROM assignments a \
+         WHERE a.environment_id = $1 AND (a.effective_from IS NULL OR a.effective_from <= $2) \
+           AND a.effective_to > $2 AND a.effective_to <= $4 \
+         GROUP BY 1 ORDER BY 1"
+    )
+    .bind(environment_id)
+    .bind(now_ms)
+    .bind(DAY_MS)
+    .bind(now_ms + days * DAY_MS)
+    .fetch_all(pool)
     .await)
     .map_err(map_db_error)
 }

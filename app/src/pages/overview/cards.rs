@@ -1,105 +1,20 @@
-//! An environment's overview: its counts, server-rendered with the data on first paint.
+//! The overview's cards: totals, assignments by status and by role, what expires in the next 7
+//! and 30 days, and the links to the environment's other pages.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
-use time::macros::format_description;
 
 use crate::{
-    api::{self, ApiError},
     components::{
+        chart::{Bar, BarList, DayColumns},
         icons::{Icon, IconName},
-        shell::PageSkeleton,
-        states::{EnvironmentNotFound, LoadError, SignInRedirect},
-        switcher::EnvironmentBadge,
     },
-    dto::{EnvironmentCounts, EnvironmentResponse, Timestamp},
-    scope::{Scope, grouped, is_production},
+    dto::{AssignmentSummary, RoleCount},
+    scope::{Scope, grouped},
     sections::SECTIONS,
 };
 
 #[component]
-pub fn OverviewPage() -> impl IntoView {
-    let scope = expect_context::<Memo<Scope>>();
-    let environment: Resource<Result<EnvironmentResponse, ApiError>> =
-        Resource::new(move || scope.get(), |scope| api::bound(async move { api::get(&scope.environment_api_path()).await }));
-
-    view! {
-        <Transition fallback=PageSkeleton>
-            {move || Suspend::new(async move {
-                match environment.await {
-                    Ok(env) => view! { <Overview env scope=scope.get_untracked()/> }.into_any(),
-                    Err(err) if err.is_unauthorized() => view! { <SignInRedirect/> }.into_any(),
-                    Err(err) if err.is_not_found() => view! { <EnvironmentNotFound home=None/> }.into_any(),
-                    Err(err) => view! { <LoadError error=err/> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-    .into_any()
-}
-
-fn created_on(at: &Timestamp) -> String {
-    at.inner()
-        .format(format_description!("[day padding:none] [month repr:short] [year]"))
-        .unwrap_or_else(|_| at.to_rfc3339())
-}
-
-#[component]
-fn Overview(env: EnvironmentResponse, scope: Scope) -> impl IntoView {
-    let EnvironmentCounts { nodes, identities, roles, permissions, assignments, expiring_within_7_days } =
-        env.counts.clone();
-    let assignments_path = scope.page_path("assignments");
-    view! {
-        <Title text=format!("{} · Overview · Canopy", env.name)/>
-        <header class="flex flex-wrap items-end justify-between gap-4">
-            <div class="min-w-0">
-                <p class="text-sm font-medium text-zinc-500">"Overview"</p>
-                <div class="mt-1 flex flex-wrap items-center gap-3">
-                    <h1 class="text-2xl font-semibold tracking-tight text-zinc-900" data-testid="environment-name">
-                        {env.name.clone()}
-                    </h1>
-                    {is_production(&env.slug).then(|| view! {
-                        <EnvironmentBadge slug=env.slug.clone() name="Production".to_owned()/>
-                    })}
-                </div>
-                <p class="mt-1.5 text-sm text-zinc-500">
-                    <code class="font-mono text-[0.8125rem] text-zinc-600">{env.slug.clone()}</code>
-                    " · created "
-                    {created_on(&env.created_at)}
-                </p>
-            </div>
-            <a
-                href=assignments_path.clone()
-                class="inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-1.5 text-sm font-medium text-zinc-800 shadow-sm ring-1 ring-zinc-200 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
-            >
-                "View assignments"
-                <Icon name=IconName::ArrowRight/>
-            </a>
-        </header>
-
-        <section aria-label="Totals" class="mt-8 grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-4">
-            <StatCard label="Identities" value=identities icon=IconName::Identities test_id="count-identities"
-                note="Shared by every environment of this application"/>
-            <StatCard label="Nodes" value=nodes icon=IconName::Nodes test_id="count-nodes"
-                note="In this environment's tree"/>
-            <StatCard label="Roles" value=roles icon=IconName::Roles test_id="count-roles"
-                note="Including system roles"/>
-            <StatCard label="Permissions" value=permissions icon=IconName::Permissions test_id="count-permissions"
-                note="Resource and action pairs"/>
-        </section>
-
-        <div class="mt-4 grid gap-3 sm:gap-4 lg:grid-cols-3">
-            <AssignmentsCard active=assignments.active scheduled=assignments.scheduled expired=assignments.expired/>
-            <ExpiringCard count=expiring_within_7_days href=assignments_path/>
-        </div>
-
-        <Explore scope/>
-    }
-    .into_any()
-}
-
-#[component]
-fn StatCard(
+pub fn StatCard(
     label: &'static str,
     value: i64,
     icon: IconName,
@@ -135,7 +50,7 @@ struct Status {
 }
 
 #[component]
-fn AssignmentsCard(active: i64, scheduled: i64, expired: i64) -> impl IntoView {
+pub fn AssignmentsCard(active: i64, scheduled: i64, expired: i64) -> impl IntoView {
     let total = active + scheduled + expired;
     let statuses = [
         Status {
@@ -224,36 +139,47 @@ fn AssignmentsCard(active: i64, scheduled: i64, expired: i64) -> impl IntoView {
     .into_any()
 }
 
+/// What ends soon: the 7- and 30-day counts, and the 30 days as columns.
 #[component]
-fn ExpiringCard(count: i64, href: String) -> impl IntoView {
-    let (tone, icon_tone) = if count > 0 {
-        ("border-amber-200 bg-amber-50/60", "bg-amber-100 text-amber-800")
+pub fn ExpiringCard(summary: AssignmentSummary, href: String) -> impl IntoView {
+    let week = summary.expiring_within_7_days;
+    let month = summary.expiring_within_30_days;
+    let (tone, icon_tone) = if week > 0 {
+        ("border-amber-200 bg-amber-50/40", "bg-amber-100 text-amber-800")
     } else {
         ("border-zinc-200 bg-white", "bg-zinc-100 text-zinc-500")
     };
+    let days = summary.expiring_by_day.len();
+    let described = format!(
+        "Active assignments ending per day over the next {days} days: {} in the next 7 days, {} in the next 30 days; the most on one day is {}.",
+        grouped(week),
+        grouped(month),
+        grouped(summary.expiring_by_day.iter().copied().max().unwrap_or(0)),
+    );
     view! {
-        <section class=format!("flex flex-col rounded-xl border p-4 shadow-xs sm:p-5 {tone}") aria-labelledby="expiring-title">
+        <section class=format!("flex flex-col rounded-xl border p-4 shadow-xs sm:p-5 {tone}") aria-labelledby="expiring-title" data-testid="expiring-card">
             <div class="flex items-center justify-between gap-2">
-                <h2 id="expiring-title" class="text-sm font-medium text-zinc-700">"Expiring within 7 days"</h2>
+                <h2 id="expiring-title" class="text-sm font-medium text-zinc-700">"Expiring soon"</h2>
                 <span class=format!("flex size-7 items-center justify-center rounded-full {icon_tone}")>
                     <Icon name=IconName::Clock/>
                 </span>
             </div>
-            <p class="mt-3 text-3xl font-semibold tracking-tight text-zinc-900 tabular-nums" data-testid="count-expiring">
-                {grouped(count)}
-            </p>
-            <p class="mt-1 text-sm leading-6 text-zinc-600">
-                {if count == 1 {
-                    "active assignment ends in the next 7 days."
-                } else {
-                    "active assignments end in the next 7 days."
-                }}
-            </p>
+            <dl class="mt-3 grid grid-cols-2 gap-3">
+                <div>
+                    <dt class="text-xs text-zinc-600">"Next 7 days"</dt>
+                    <dd class="text-3xl font-semibold tracking-tight text-zinc-900 tabular-nums" data-testid="count-expiring">{grouped(week)}</dd>
+                </div>
+                <div>
+                    <dt class="text-xs text-zinc-600">"Next 30 days"</dt>
+                    <dd class="text-3xl font-semibold tracking-tight text-zinc-900 tabular-nums" data-testid="count-expiring-30">{grouped(month)}</dd>
+                </div>
+            </dl>
+            <DayColumns values=summary.expiring_by_day.clone() highlight=7 summary=described test_id="expiring-chart"/>
             <a
                 href=href
                 class="mt-auto inline-flex items-center gap-1 pt-4 text-sm font-medium text-canopy-700 hover:text-canopy-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
             >
-                "Review assignments"
+                "Review active assignments"
                 <Icon name=IconName::ArrowRight/>
             </a>
         </section>
@@ -261,9 +187,37 @@ fn ExpiringCard(count: i64, href: String) -> impl IntoView {
     .into_any()
 }
 
+/// Assignments per role, most used first: a bar each, on one scale.
+#[component]
+pub fn RolesCard(roles: Vec<RoleCount>, href: String) -> impl IntoView {
+    let total: i64 = roles.iter().map(|r| r.count).sum();
+    let bars = roles
+        .into_iter()
+        .map(|role| Bar { label: role.role_name, value: role.count, fill: "fill-canopy-600", key: role.role_id })
+        .collect::<Vec<_>>();
+    let empty = bars.is_empty();
+    view! {
+        <section class="rounded-xl border border-zinc-200 bg-white p-4 shadow-xs sm:p-5 lg:col-span-2" aria-labelledby="roles-title" data-testid="roles-card">
+            <div class="flex items-baseline justify-between gap-3">
+                <h2 id="roles-title" class="text-sm font-medium text-zinc-600">"Assignments by role"</h2>
+                <a href=href class="rounded text-sm font-medium text-canopy-700 hover:text-canopy-800 focus-visible:outline-2 focus-visible:outline-canopy-600">
+                    "Roles"
+                </a>
+            </div>
+            <p class="sr-only">{format!("{} assignments across the roles below.", grouped(total))}</p>
+            {if empty {
+                view! { <p class="mt-4 text-sm text-zinc-600">"No roles in this environment yet."</p> }.into_any()
+            } else {
+                view! { <div class="mt-3"><BarList bars test_id="roles-chart"/></div> }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}
+
 /// The other pages of this environment, with what each is for.
 #[component]
-fn Explore(scope: Scope) -> impl IntoView {
+pub fn Explore(scope: Scope) -> impl IntoView {
     let links = SECTIONS
         .iter()
         .filter(|section| !section.slug.is_empty())
