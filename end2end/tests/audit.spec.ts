@@ -231,7 +231,7 @@ test.describe('audit log', () => {
     await expect(page.getByLabel('Actor', { exact: true })).toHaveValue(me.admin.id);
 
     // Environment: Development has none of these production nodes' events.
-    await page.getByLabel('Environment', { exact: true }).selectOption({ label: 'Development' });
+    await page.getByTestId('filter-environment').selectOption({ label: 'Development' });
     await expect.poll(params(page)).toEqual({ action: 'node', take: '10', actor: me.admin.id, environment: 'development' });
     const inDev = await listEvents(page, { action: 'node', actor: me.admin.id, environment: 'development' });
     if (inDev.pagination.item_count === 0) await expect(page.getByTestId('empty-state')).toBeVisible();
