@@ -244,11 +244,13 @@ fn EventTable(page: Paginated<AuditEventResponse>) -> impl IntoView {
         <div class="overflow-x-auto">
             <table class="w-full table-fixed text-left text-sm md:min-w-[52rem]" data-testid="audit-table" aria-rowcount=meta.item_count.to_string()>
                 <caption class="sr-only">{format!("Audit events, {first} to {last} of {}, newest first.", meta.item_count)}</caption>
+                // Narrow: the three middle columns are zero wide rather than `hidden`, since the
+                // open event's row spans all five and would otherwise share the width among them.
                 <colgroup>
                     <col class="md:w-[38%]"/>
-                    <col class="hidden md:table-column md:w-[18%]"/>
-                    <col class="hidden md:table-column md:w-[16%]"/>
-                    <col class="hidden md:table-column md:w-[16%]"/>
+                    <col class="w-0 md:w-[18%]"/>
+                    <col class="w-0 md:w-[16%]"/>
+                    <col class="w-0 md:w-[16%]"/>
                     <col class="w-24 md:w-28"/>
                 </colgroup>
                 <thead class="border-b border-zinc-200 bg-zinc-50/80 text-xs font-medium text-zinc-600">
