@@ -2,6 +2,7 @@
 
 pub mod badges;
 pub mod dialog;
+pub mod export;
 pub mod form;
 pub mod icons;
 pub mod notice;
