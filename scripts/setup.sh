@@ -212,7 +212,7 @@ setup_plan() {
   if [ "$F_NODE_MODULES" != current ]; then
     P_NPM=yes; installs=$((installs + 1))
     [ "$F_NPM" = yes ] || { P_NPM_APT=yes; echo "setup: install Debian's nodejs and npm (apt)"; }
-    echo "setup: install the npm packages of package-lock.json (node_modules is $F_NODE_MODULES): tailwindcss, binaryen, esbuild, @playwright/test"
+    echo "setup: install the npm packages of package-lock.json (node_modules is $F_NODE_MODULES): tailwindcss, binaryen, esbuild, @playwright/test, @axe-core/playwright"
   fi
 
   # Test needs only.

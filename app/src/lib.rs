@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod components;
+pub mod tabular;
 pub mod dto;
 pub mod pages;
 pub mod scope;

@@ -1084,7 +1084,7 @@ async fn measure(kind: BackendKind, url: &str, scratch: &Scratch, args: &Args) -
             .await
             .map_err(|err| format!("create_api_key: {err:?}"))?;
     let (addr, server, state) = serve(store.clone()).await?;
-    let mut client = Client::connect(addr, api_key).await?;
+    let mut client = Client::connect(addr, api_key.clone()).await?;
 
     eprintln!("[{}] bulk-create ...", kind.name());
     let (bulk, request_bytes, response_bytes, bulk_plans) = bench_bulk(&mut dataset, store.as_ref(), &db, &mut client, args).await?;
@@ -1093,6 +1093,8 @@ async fn measure(kind: BackendKind, url: &str, scratch: &Scratch, args: &Args) -
     } else {
         list_phase(kind, &dataset, &state, &db, &mut client, args).await?
     };
+    eprintln!("[{}] CSV export of every assignment ...", kind.name());
+    let export = bench_export(addr, &api_key).await?;
     let load = load_average();
 
     server.abort();
@@ -1101,7 +1103,102 @@ async fn measure(kind: BackendKind, url: &str, scratch: &Scratch, args: &Args) -
 
     let measured =
         Measured { stored, database_bytes, settle, settle_note, bulk, request_bytes, response_bytes, bulk_plans, cases, anatomy, analyzed, load };
-    Ok(report(kind, args, &dataset, &measured))
+    let mut report = report(kind, args, &dataset, &measured);
+    report["export"] = export;
+    Ok(report)
+}
+
+/// `GET /api/v1/assignments/export` of every assignment, read as it streams: time to the first
+/// byte and to the last, rows and bytes, the process's resident memory before and at its peak
+/// (sampled every 5 ms), and, on a second connection meanwhile, the latency of list requests
+/// (does the server stay responsive?) against the same requests on a quiet server.
+async fn bench_export(addr: SocketAddr, api_key: &str) -> BenchResult<Value> {
+    let list = "/api/v1/assignments?take=20&sort_by=name&order=asc";
+    let mut probe = Client::connect(addr, api_key.to_owned()).await?;
+    let mut quiet = Vec::new();
+    for _ in 0..50 {
+        quiet.push(ms(probe.send(Method::GET, list, None).await?.elapsed));
+    }
+    let rss_before = resident_bytes();
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_before));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        tokio::spawn(async move {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak.fetch_max(resident_bytes(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let reading = {
+        let api_key = api_key.to_owned();
+        tokio::spawn(async move {
+            let mut sender = Client::open(addr).await?;
+            let request = Request::builder()
+                .uri("/api/v1/assignments/export")
+                .header(header::HOST, addr.to_string())
+                .header("x-api-key", api_key.as_str())
+                .body(Full::new(Bytes::new()))?;
+            let started = Instant::now();
+            let response = sender.send_request(request).await?;
+            if response.status() != StatusCode::OK {
+                return Err(format!("export: {}", response.status()).into());
+            }
+            let mut body = response.into_body();
+            let (mut first, mut bytes, mut lines) = (None, 0usize, 0usize);
+            while let Some(frame) = body.frame().await {
+                if let Ok(data) = frame?.into_data() {
+                    first.get_or_insert_with(|| started.elapsed());
+                    bytes += data.len();
+                    lines += data.iter().filter(|b| **b == b'\n').count();
+                }
+            }
+            BenchResult::Ok((first.unwrap_or_default(), started.elapsed(), bytes, lines.saturating_sub(1)))
+        })
+    };
+    let mut during = Vec::new();
+    while !reading.is_finished() {
+        during.push(ms(probe.send(Method::GET, list, None).await?.elapsed));
+    }
+    let (first_byte, total, bytes, rows) = reading.await??;
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    sampler.await?;
+    let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+    let (quiet, during) = (sorted(quiet), sorted(during));
+    println!();
+    println!(
+        "CSV export: {rows} rows, {:.1} MB in {:.2} s (first byte after {:.0} ms, {:.0} rows/s); RSS {:.0} MB before, peak {:.0} MB (+{:.1} MB)",
+        bytes as f64 / 1e6,
+        total.as_secs_f64(),
+        ms(first_byte),
+        rows as f64 / total.as_secs_f64(),
+        rss_before as f64 / 1e6,
+        peak as f64 / 1e6,
+        (peak.saturating_sub(rss_before)) as f64 / 1e6
+    );
+    println!(
+        "  list requests meanwhile: {} requests, p50 {:.2} ms, p99 {:.2} ms (quiet: p50 {:.2} ms, p99 {:.2} ms)",
+        during.len(),
+        percentile(&during, 50.0),
+        percentile(&during, 99.0),
+        percentile(&quiet, 50.0),
+        percentile(&quiet, 99.0)
+    );
+    Ok(json!({
+        "rows": rows, "bytes": bytes, "seconds": total.as_secs_f64(), "first_byte_ms": ms(first_byte),
+        "rss_before_bytes": rss_before, "rss_peak_bytes": peak,
+        "list_during": { "requests": during.len(), "p50_ms": percentile(&during, 50.0), "p99_ms": percentile(&during, 99.0) },
+        "list_quiet": { "p50_ms": percentile(&quiet, 50.0), "p99_ms": percentile(&quiet, 99.0) },
+    }))
+}
+
+/// This process's resident set size (`VmRSS` of /proc/self/status), in bytes; 0 where unknown.
+fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .map_or(0, |kb| kb * 1024)
 }
 
 /// The in-memory index build, the list cases, and the list statements on their own (and, on

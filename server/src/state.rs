@@ -12,6 +12,7 @@ use crate::{
     feed::Feed,
     index::Indexes,
     store::Store,
+    web::export::Exports,
 };
 
 #[derive(Clone)]
@@ -32,6 +33,8 @@ pub struct AppState {
     /// The change feed's follower: memory (index, verified keys) answers only while it is fresh,
     /// so writes through other processes are seen within its bound.
     pub feed: Arc<Feed>,
+    /// The permits of concurrent CSV exports (each streams one statement).
+    pub exports: Arc<Exports>,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             database,
             throttles: Arc::default(),
             feed,
+            exports: Arc::default(),
         }
     }
 }

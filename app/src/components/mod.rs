@@ -4,6 +4,7 @@ pub mod badges;
 pub mod chart;
 pub mod copy;
 pub mod dialog;
+pub mod export;
 pub mod field_diff;
 pub mod form;
 pub mod icons;

@@ -52,6 +52,15 @@ pub enum AccessType {
     Inherited,
 }
 
+impl AccessType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AccessType::Direct => "direct",
+            AccessType::Inherited => "inherited",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

@@ -13,9 +13,10 @@ pub mod api_keys {
     mod store;
 }
 pub mod assignments {
-    //! Role assignments: lists, single and bulk writes (idempotent), summaries.
+    //! Role assignments: lists and their CSV exports, single and bulk writes (idempotent), summaries.
     pub mod plan;
     pub mod docs;
+    pub mod export;
     pub mod routes;
     pub mod service;
     mod store;
@@ -56,8 +57,9 @@ pub mod health {
     pub mod service;
 }
 pub mod identities {
-    //! An application's identities, one by one and in bulk.
+    //! An application's identities, one by one and in bulk, and their CSV export.
     pub mod docs;
+    pub mod export;
     pub mod routes;
     pub mod service;
     mod store;

@@ -1,6 +1,8 @@
 //! "Count the matches, then fetch the page": the one way every list with a total is read.
 
+use futures_util::TryStreamExt;
 use sqlx::{Database, database::HasStatementCache, Encode, Executor, FromRow, IntoArguments, Pool, QueryBuilder, Type};
+use tokio::sync::mpsc;
 
 use super::{StoreResult, db::map_db_error};
 
@@ -58,6 +60,27 @@ where
     push_page(&mut rows, &page.order_by, page.limit, page.offset);
     let rows = rows.build_query_as().persistent(false).fetch_all(pool).await.map_err(map_db_error)?;
     Ok((rows, total))
+}
+
+/// Every row `query` (`SELECT ... FROM ... WHERE ...`) selects, in `order_by`, sent to `rows`
+/// as the database hands them over: one statement, so one snapshot on both databases (no row
+/// twice or missed while others write), and memory bounded by the channel, not the result. Ends
+/// early, without an error, when the receiver is gone (the client went away).
+pub(super) async fn stream_rows<DB, T>(pool: &Pool<DB>, mut query: QueryBuilder<DB>, order_by: &str, rows: &mpsc::Sender<T>) -> StoreResult<()>
+where
+    DB: Database + HasStatementCache,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    T: for<'r> FromRow<'r, DB::Row> + Send + Unpin,
+{
+    query.push(" ORDER BY ").push(order_by);
+    let mut stream = query.build_query_as::<T>().persistent(false).fetch(pool);
+    while let Some(row) = stream.try_next().await.map_err(map_db_error)? {
+        if rows.send(row).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Appends ` ORDER BY <order_by> LIMIT <limit> OFFSET <offset>`.

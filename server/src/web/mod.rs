@@ -9,6 +9,7 @@ pub mod callers;
 pub mod client;
 pub mod conditional;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod limits;

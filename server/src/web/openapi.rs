@@ -138,7 +138,8 @@ pub fn list<T: ToSchema>(schemas: &mut Schemas) -> RefOr<Schema> {
 struct Outcome {
     reasons: Vec<String>,
     json: Vec<RefOr<Schema>>,
-    html: bool,
+    /// Text media types answered besides JSON (`text/html`, `text/csv`).
+    text: Vec<&'static str>,
     headers: Vec<(String, String)>,
 }
 
@@ -324,8 +325,16 @@ impl Op {
     pub fn html(mut self, status: u16, description: &str) -> Self {
         let outcome = self.outcomes.entry(status).or_default();
         outcome.reasons.push(description.to_owned());
-        outcome.html = true;
+        outcome.text.push("text/html");
         self
+    }
+
+    /// A streamed `text/csv` attachment (an export), named by `Content-Disposition`.
+    pub fn csv(mut self, status: u16, description: &str) -> Self {
+        let outcome = self.outcomes.entry(status).or_default();
+        outcome.reasons.push(description.to_owned());
+        outcome.text.push("text/csv");
+        self.header(status, "Content-Disposition", "`attachment; filename=\"<list>-<account>-<application>-<environment>-<UTC time>.csv\"`.")
     }
 
     pub fn redirect(self, status: u16, description: &str) -> Self {
@@ -511,8 +520,8 @@ fn response(outcome: Outcome) -> ApiResponse {
     if let Some(schema) = schema {
         builder = builder.content("application/json", ContentBuilder::new().schema(Some(schema)).build());
     }
-    if outcome.html {
-        builder = builder.content("text/html", ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build());
+    for media_type in outcome.text {
+        builder = builder.content(media_type, ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build());
     }
     for (name, description) in outcome.headers {
         builder = builder.header(name, HeaderBuilder::new().schema(ObjectBuilder::new().schema_type(Type::String)).description(Some(description)).build());

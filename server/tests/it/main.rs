@@ -14,6 +14,7 @@ mod concurrency;
 mod crash;
 mod demo;
 mod directory;
+mod export;
 mod fail_closed;
 mod fuzz_regressions;
 mod index;

@@ -27,6 +27,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         badges::{Avatar, RolePill, StatusPill, Tone},
+        export::ExportLink,
         icons::{Icon, IconName},
         notice::Notice,
         picker::{PickOption, PickerSource, SearchPicker, nodes_path},
@@ -170,6 +171,7 @@ pub fn AssignmentsPage() -> impl IntoView {
     };
     let pending = RwSignal::new(false);
     let upload_path = move || scope.with(|s| s.page_path("assignments/upload"));
+    let export_href = Signal::derive(move || format!("{}/app-wide/export?{}", scope.with(assignments_path), ctx.state.with(TableQuery::filter_query)));
 
     view! {
         <Title text="Assignments · Canopy"/>
@@ -182,6 +184,7 @@ pub fn AssignmentsPage() -> impl IntoView {
                 </p>
             </div>
             <div class="flex flex-wrap items-center gap-2">
+                <ExportLink href=export_href label="Export the assignments as CSV, with the current filters"/>
                 <a
                     href=upload_path
                     class="inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-2 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"

@@ -88,7 +88,12 @@ impl TableQuery {
 
     /// The `assignments/app-wide` query string for this state, at another page and size.
     pub fn api_query(&self, page: u32, take: u32) -> String {
-        let mut query = format!("page={page}&take={take}&sort_by={}&order={}", self.sort.as_str(), self.order.as_str());
+        format!("page={page}&take={take}&{}", self.filter_query())
+    }
+
+    /// The filters and sort of [`Self::api_query`] without a page: what an export takes.
+    pub fn filter_query(&self) -> String {
+        let mut query = format!("sort_by={}&order={}", self.sort.as_str(), self.order.as_str());
         if !self.q.trim().is_empty() {
             query.push_str(&format!("&q={}", encode_query_value(self.q.trim())));
         }

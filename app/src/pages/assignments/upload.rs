@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::{
     assignments_path,
-    import::{self, Directory, Field, Mapping, PreparedRow, Table},
+    import::{self, Directory, Field, Mapping, PreparedRow},
     load_roles,
 };
 use crate::{
@@ -38,6 +38,7 @@ use crate::{
         IdentityLookupResponse, NodeResponse, RecordBulkImportRequest, fold_case,
     },
     scope::{Scope, grouped},
+    tabular::{self, MAX_UPLOAD_ROWS, Table},
 };
 
 /// Rows per request while checking and while uploading in partial mode.
@@ -569,7 +570,7 @@ fn ResultPanel(table: Arc<Table>) -> impl IntoView {
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn loaded(upload: Upload, name: String, text: String) {
     upload.problem.set(None);
-    match import::read_file(&name, &text) {
+    match tabular::read_file(&name, &text, "assignments") {
         Ok(table) => {
             upload.mapping.set(Mapping::guess(&table.headers));
             upload.loaded.set(Some(Loaded { name, table: Arc::new(table) }));
@@ -726,7 +727,7 @@ fn send_rows(upload: Upload) {
     upload.problem.set(None);
     upload.phase.set(Phase::Uploading { done: 0, total, atomic: mode == BulkMode::Atomic });
     let path = format!("{}/bulk-create?mode={}", assignments_path(&scope), mode.as_str());
-    let chunk_size = if mode == BulkMode::Atomic { import::MAX_UPLOAD_ROWS } else { CHUNK };
+    let chunk_size = if mode == BulkMode::Atomic { MAX_UPLOAD_ROWS } else { CHUNK };
     let batch = browser::random_key();
     leptos::task::spawn_local(async move {
         let mut succeeded = 0;

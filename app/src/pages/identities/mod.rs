@@ -23,6 +23,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         badges::{Avatar, StatusPill, Tone},
+        export::ExportLink,
         icons::{Icon, IconName},
         notice::Notice,
         picker::identities_path,
@@ -98,6 +99,7 @@ pub fn IdentitiesPage() -> impl IntoView {
         me.get().and_then(Result::ok).and_then(|me| scope.title_in(&me)).unwrap_or(scope.environment)
     };
     let pending = RwSignal::new(false);
+    let export_href = Signal::derive(move || format!("{}/export?{}", scope.with(identities_path), state.with(IdentityQuery::filter_query)));
     let counts = move || {
         Suspend::new(async move {
             summary.await.ok().map(|s| view! {
@@ -122,14 +124,17 @@ pub fn IdentitiesPage() -> impl IntoView {
                 </p>
                 <Transition fallback=|| ()>{counts}</Transition>
             </div>
-            <button
-                type="button"
-                class="inline-flex items-center gap-1.5 rounded-md bg-canopy-700 px-3 py-2 text-sm font-semibold text-white shadow-xs hover:bg-canopy-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
-                on:click=move |_| ctx.dialog.set(Some(IdentityDialog::Create))
-            >
-                <Icon name=IconName::Plus/>
-                "New identity"
-            </button>
+            <div class="flex flex-wrap items-center gap-2">
+                <ExportLink href=export_href label="Export the identities as CSV, with the current search and filter"/>
+                <button
+                    type="button"
+                    class="inline-flex items-center gap-1.5 rounded-md bg-canopy-700 px-3 py-2 text-sm font-semibold text-white shadow-xs hover:bg-canopy-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
+                    on:click=move |_| ctx.dialog.set(Some(IdentityDialog::Create))
+                >
+                    <Icon name=IconName::Plus/>
+                    "New identity"
+                </button>
+            </div>
         </header>
 
         <Notice notice=ctx.notice/>

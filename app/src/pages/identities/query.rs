@@ -78,8 +78,12 @@ impl IdentityQuery {
 
     /// The `GET APP/identities` query string for this state.
     pub fn api_query(&self) -> String {
-        let mut query =
-            format!("page={}&take={}&sort_by={}&order={}", self.page, self.take, sort_str(self.sort), self.order.as_str());
+        format!("page={}&take={}&{}", self.page, self.take, self.filter_query())
+    }
+
+    /// The search, filter and sort of [`Self::api_query`] without a page: what an export takes.
+    pub fn filter_query(&self) -> String {
+        let mut query = format!("sort_by={}&order={}", sort_str(self.sort), self.order.as_str());
         if !self.q.trim().is_empty() {
             query.push_str(&format!("&q={}", encode_query_value(self.q.trim())));
         }

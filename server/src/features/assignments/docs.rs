@@ -5,6 +5,7 @@ use app::dto::{AssignmentListQuery, AssignmentResponse, AssignmentRow, Assignmen
 
 use super::service::BulkCreateAssignmentsBody;
 use crate::web::{
+    export,
     idempotency,
     openapi::{Document, Mount, Op, PORTAL_APP, PORTAL_ENV, MANAGEMENT_API, component, page, bulk},
 };
@@ -92,7 +93,20 @@ pub fn environment(doc: &mut Document, mount: Mount) {
             .ok(200, "A page of assignment rows.", page::<AssignmentRow>)
             .error(404, "No node with this id in the environment."),
     );
+    doc.mount(
+        mount,
+        export(Op::get("/nodes/{id}/assignments/export", "export_node_assignments", "Assignments", "Export everyone with access at a node as CSV"))
+            .id_is("The node's id.")
+            .error(404, "No node with this id in the environment."),
+    );
 }
+
+/// An export of the assignment list: its filters and order, every page, as CSV.
+fn export(op: Op) -> Op {
+    export::documented(op, EXPORT).query::<AssignmentListQuery>()
+}
+
+const EXPORT: &str = "The list's filters and sort (`page` and `take` are refused: every page is included), as a CSV file (UTF-8 with a byte-order mark, CRLF, RFC 4180 quoting; a cell a spreadsheet would run as a formula starts with `'`). Columns: `assignment_id, identity_id, identity_name, identity_email, role_id, role, node_id, node, node_path, access_type, status, effective_from, effective_to, created_at`; the bulk upload reads them back. Rows are read by one statement (one snapshot) and streamed as read.";
 
 pub fn portal(doc: &mut Document) {
     environment(doc, PORTAL_ENV);
@@ -109,6 +123,7 @@ pub fn portal(doc: &mut Document) {
         Op::get("/assignments/app-wide/summary", "assignment_summary", "Assignments", "Assignment counts")
             .ok(200, "Counts by status and by role, and how many expire within 7 days.", component::<AssignmentSummary>),
     );
+    doc.mount(PORTAL_ENV, export(Op::get("/assignments/app-wide/export", "export_assignments", "Assignments", "Export the environment's assignments as CSV")));
     doc.mount(
         PORTAL_APP,
         Op::get("/identities/{id}/assignments", "list_identity_assignments", "Assignments", "An identity's assignments")
@@ -129,4 +144,5 @@ pub fn management(doc: &mut Document) {
             .fresh()
             .ok(200, "A page of assignment rows.", page::<AssignmentRow>),
     );
+    doc.mount(MANAGEMENT_API, export(Op::get("/assignments/export", "export_assignments", "Assignments", "Export the environment's assignments as CSV")));
 }

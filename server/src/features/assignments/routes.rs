@@ -9,7 +9,10 @@ use app::dto::{
 };
 use axum::{Json, extract::State, http::StatusCode};
 
-use super::service::{self, BulkCreateAssignmentsBody, ListTarget};
+use super::{
+    export,
+    service::{self, BulkCreateAssignmentsBody, ListTarget},
+};
 use crate::{
     auth::ManagementAuth,
     state::AppState,
@@ -35,13 +38,15 @@ fn environment_routes<C: EnvironmentCaller>() -> ApiRoutes {
         .patch("/assignments/{id}", update::<C>)
         .delete("/assignments/{id}", delete_one::<C>)
         .get("/nodes/{id}/assignments", node_assignments::<C>)
+        .get("/nodes/{id}/assignments/export", export::node::<C>)
 }
 
 /// `/portal/v1/...`
 pub fn portal_routes() -> ApiRoutes {
     let environment = environment_routes::<PortalCaller>()
         .get("/assignments/app-wide", list::<PortalCaller>)
-        .get("/assignments/app-wide/summary", summary::<PortalCaller>);
+        .get("/assignments/app-wide/summary", summary::<PortalCaller>)
+        .get("/assignments/app-wide/export", export::environment::<PortalCaller>);
     ApiRoutes::new()
         .nest("/accounts/{account_slug}/applications/{app_slug}/environments/{env_slug}", environment)
         .get("/accounts/{account_slug}/applications/{app_slug}/identities/{id}/assignments", identity_assignments)
@@ -49,7 +54,9 @@ pub fn portal_routes() -> ApiRoutes {
 
 /// `/api/v1/...`
 pub fn management_routes() -> ApiRoutes {
-    environment_routes::<ManagementAuth>().get("/assignments", list::<ManagementAuth>)
+    environment_routes::<ManagementAuth>()
+        .get("/assignments", list::<ManagementAuth>)
+        .get("/assignments/export", export::environment::<ManagementAuth>)
 }
 
 async fn list<C: EnvironmentCaller>(

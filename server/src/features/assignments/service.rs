@@ -58,39 +58,52 @@ pub async fn list(
     target: ListTarget,
     wanted: Option<&crate::store::Revision>,
 ) -> AppResult<AssignmentPage> {
-    let node = match &target {
-        ListTarget::Environment => None,
-        ListTarget::Node(id) => {
-            Some(store.node_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })?)
-        }
-    };
     let page = query.page_request().map_err(AppError::invalid_query)?;
-    let now = Timestamp::now().as_millis();
-    let (on_nodes, at_node) = match &node {
-        None => (None, None),
-        Some(node) => (Some(node_path::lineage(&node.id_path).map(str::to_owned).collect()), Some(node.id.as_str())),
-    };
-    let filter = AssignmentFilter {
-        environment_id: tenancy.environment.id.clone(),
-        on_nodes,
-        role_id: query.role_id.clone().filter(|id| !id.is_empty()),
-        source_node_id: query.source_node_id.clone().filter(|id| !id.is_empty()),
-        status: query.status,
-        search: query.search().map(str::to_owned),
-        now_ms: now,
-    };
-    let slice = Slice {
-        sort: query.sort_by.unwrap_or_default(),
-        order: query.order.unwrap_or_default(),
-        limit: i64::from(page.take),
-        offset: page.offset() as i64,
-    };
+    let selection = Selection::of(store, tenancy, query, target).await?;
+    let slice = Slice { limit: i64::from(page.take), offset: page.offset() as i64, ..selection.order };
     let (views, total) = match indexes.current(tenancy, wanted).await {
-        Some(index) => index.read().views(&filter, slice),
-        None => store.assignment_views(&filter, slice).await?,
+        Some(index) => index.read().views(&selection.filter, slice),
+        None => store.assignment_views(&selection.filter, slice).await?,
     };
-    let items = views.into_iter().map(|view| row(view, at_node, now)).collect();
+    let items = views.into_iter().map(|view| selection.row(view)).collect();
     Ok(page_of(items, page, total as u64))
+}
+
+/// What a list (or its export) selects: the filter, the order, and the node whose access list
+/// it is, if any, read once from the query.
+pub struct Selection {
+    pub filter: AssignmentFilter,
+    /// The order; its bounds are the caller's to set.
+    pub order: Slice,
+    at_node: Option<String>,
+}
+
+impl Selection {
+    /// The selection of `query` for `target`: 404 when the node is not in the environment.
+    pub async fn of(store: &Store, tenancy: &EnvironmentTenancy, query: &AssignmentListQuery, target: ListTarget) -> AppResult<Self> {
+        let node = match &target {
+            ListTarget::Environment => None,
+            ListTarget::Node(id) => {
+                Some(store.node_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })?)
+            }
+        };
+        let filter = AssignmentFilter {
+            environment_id: tenancy.environment.id.clone(),
+            on_nodes: node.as_ref().map(|node| node_path::lineage(&node.id_path).map(str::to_owned).collect()),
+            role_id: query.role_id.clone().filter(|id| !id.is_empty()),
+            source_node_id: query.source_node_id.clone().filter(|id| !id.is_empty()),
+            status: query.status,
+            search: query.search().map(str::to_owned),
+            now_ms: Timestamp::now().as_millis(),
+        };
+        let order = Slice { sort: query.sort_by.unwrap_or_default(), order: query.order.unwrap_or_default(), limit: 0, offset: 0 };
+        Ok(Self { filter, order, at_node: node.map(|node| node.id) })
+    }
+
+    /// One selected assignment as the list shows it, its status at the selection's `now`.
+    pub fn row(&self, view: AssignmentView) -> AssignmentRow {
+        row(view, self.at_node.as_deref(), self.filter.now_ms)
+    }
 }
 
 fn row(view: AssignmentView, at_node: Option<&str>, now: i64) -> AssignmentRow {

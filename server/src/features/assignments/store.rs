@@ -44,6 +44,12 @@ impl Store {
         sql::assignment_lists::assignment_views(self.db(), filter, slice).await
     }
 
+    /// Every row of the filtered list in `order`'s order, sent to `rows` as read (an export).
+    #[tracing::instrument(skip_all)]
+    pub async fn stream_assignment_views(&self, filter: &AssignmentFilter, order: Slice, rows: &tokio::sync::mpsc::Sender<AssignmentView>) -> StoreResult<()> {
+        sql::assignment_lists::stream_assignment_views(self.db(), filter, order, rows).await
+    }
+
     /// Every role of the environment with its number of assignments, most used first.
     #[tracing::instrument(skip_all)]
     pub async fn role_usage(&self, environment_id: &str) -> StoreResult<Vec<RoleUsage>> {

@@ -5,6 +5,7 @@ use app::dto::{BulkImportResponse, BulkQuery, CreateIdentityRequest, IdentityLis
 
 use super::routes::BulkCreateIdentitiesBody;
 use crate::web::{
+    export,
     idempotency,
     openapi::{Document, Mount, Op, PORTAL_APP, MANAGEMENT_API, component, page, bulk},
 };
@@ -16,6 +17,10 @@ pub fn application(doc: &mut Document, mount: Mount) {
         Op::get("/identities", "list_identities", "Identities", "List identities")
             .query::<IdentityListQuery>()
             .ok(200, "A page of identities.", page::<IdentityResponse>),
+    );
+    doc.mount(
+        mount,
+        export::documented(Op::get("/identities/export", "export_identities", "Identities", "Export identities as CSV"), EXPORT).query::<IdentityListQuery>(),
     );
     doc.mount(
         mount,
@@ -121,3 +126,5 @@ pub fn portal(doc: &mut Document) {
 pub fn management(doc: &mut Document) {
     application(doc, MANAGEMENT_API);
 }
+
+const EXPORT: &str = "The list's search, filter and sort (`page` and `take` are refused: every page is included), as a CSV file (UTF-8 with a byte-order mark, CRLF, RFC 4180 quoting; a cell a spreadsheet would run as a formula starts with `'`). Columns: `id, first_name, last_name, name, email, avatar_url, status, created_at, updated_at`; the identity import reads them back. Rows are read by one statement (one snapshot) and streamed as read.";

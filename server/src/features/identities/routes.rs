@@ -10,7 +10,7 @@ use app::dto::{
 use axum::{Json, extract::State, http::StatusCode};
 use serde_json::Value;
 
-use super::service;
+use super::{export, service};
 use crate::{
     state::AppState,
     web::{
@@ -26,6 +26,7 @@ use crate::{
 fn application_routes<C: ApplicationCaller>() -> ApiRoutes {
     ApiRoutes::new()
         .get("/identities", list::<C>)
+        .get("/identities/export", export::export::<C>)
         .post("/identities", create::<C>)
         .post("/identities/lookup", lookup::<C>)
         .get("/identities/{id}", get_one::<C>)

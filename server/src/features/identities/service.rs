@@ -48,18 +48,19 @@ fn identity_state(identity: &Identity) -> Value {
 
 pub async fn list_identities(store: &Store, tenancy: &ApplicationTenancy, query: &IdentityListQuery) -> AppResult<Paginated<IdentityResponse>> {
     let page = query.page_request().map_err(AppError::invalid_query)?;
-    let spec = IdentityPageSpec {
-        page: PageSpec {
-            search: query.search().map(str::to_owned),
-            order: query.order.unwrap_or(app::dto::SortOrder::Asc),
-            limit: i64::from(page.take),
-            offset: page.offset() as i64,
-        },
-        sort: query.sort_by.unwrap_or_default(),
-        status: query.status,
-    };
+    let mut spec = list_spec(query);
+    (spec.page.limit, spec.page.offset) = (i64::from(page.take), page.offset() as i64);
     let (identities, total) = store.identity_page(&tenancy.application.id, &spec).await?;
     Ok(page_of(identities.iter().map(identity_response).collect(), page, total as u64))
+}
+
+/// The list's search, filter and order under `query`, without bounds (the caller sets them).
+pub fn list_spec(query: &IdentityListQuery) -> IdentityPageSpec {
+    IdentityPageSpec {
+        page: PageSpec { search: query.search().map(str::to_owned), order: query.order.unwrap_or(app::dto::SortOrder::Asc), limit: 0, offset: 0 },
+        sort: query.sort_by.unwrap_or_default(),
+        status: query.status,
+    }
 }
 
 pub async fn identities_with_assignments(

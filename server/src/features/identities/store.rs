@@ -32,6 +32,12 @@ impl Store {
         sql::identities::identity_statuses(self.db(), application_id, ids).await
     }
 
+    /// Every identity of the list under `spec` (its bounds unused), sent to `rows` as read.
+    #[tracing::instrument(skip_all)]
+    pub async fn stream_identities(&self, application_id: &str, spec: &IdentityPageSpec, rows: &tokio::sync::mpsc::Sender<Identity>) -> StoreResult<()> {
+        sql::identities::stream_identities(self.db(), application_id, spec, rows).await
+    }
+
     #[tracing::instrument(skip_all)]
     pub async fn identity_page(&self, application_id: &str, spec: &IdentityPageSpec) -> StoreResult<(Vec<Identity>, i64)> {
         sql::identities::identity_page(self.db(), application_id, spec).await

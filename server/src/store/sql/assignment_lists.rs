@@ -8,8 +8,9 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 use crate::store::{
     Assignment, AssignmentFilter, AssignmentView, IdentityAssignmentFilter, Slice, StoreResult,
     db::{Db, like_pattern, on_db, push_in_list, sort_direction},
-    paging::{Page, Selecting, count_then_page},
+    paging::{Page, Selecting, count_then_page, stream_rows},
 };
+use tokio::sync::mpsc;
 
 const VIEW_COLUMNS: &str = "SELECT a.*, i.first_name AS identity_first_name, i.last_name AS identity_last_name, \
      i.name AS identity_name, i.email AS identity_email, i.avatar_url AS identity_avatar_url, \
@@ -102,6 +103,18 @@ pub async fn assignment_views(db: &Db, filter: &AssignmentFilter, slice: Slice) 
             builder
         };
         count_then_page(pool, query, &page).await
+    })
+}
+
+/// Every row of the app-wide list under `filter`, in `slice`'s order (its bounds are not used),
+/// sent to `rows` as they are read.
+pub async fn stream_assignment_views(db: &Db, filter: &AssignmentFilter, slice: Slice, rows: &mpsc::Sender<AssignmentView>) -> StoreResult<()> {
+    let pattern = filter.search.as_deref().map(like_pattern);
+    let order_by = assignment_view_order(&slice, db.sort_collation());
+    on_db!(db, |pool| {
+        let mut builder = QueryBuilder::new("");
+        push_assignment_view_query(&mut builder, filter, pattern.as_deref(), Selecting::Rows);
+        stream_rows(pool, builder, &order_by, rows).await
     })
 }
 

@@ -6,8 +6,9 @@ use super::audit::insert_audit_events;
 use crate::store::{
     AuditEvent, BulkImport, Identity, IdentityCounts, IdentityPageSpec, StoreResult,
     db::{Db, IDS_PER_STATEMENT, Record, fetch_chunked, like_pattern, map_db_error, on_db, on_tx, push_in_list, rows_by_ids, sort_direction},
-    paging::{Page, Selecting, count_then_page},
+    paging::{Page, Selecting, count_then_page, stream_rows},
 };
+use tokio::sync::mpsc;
 use app::dto::{IdentitySort, IdentityStatus};
 
 pub async fn identity_by_email(db: &Db, application_id: &str, email_normalized: &str) -> StoreResult<Option<Identity>> {
@@ -46,31 +47,52 @@ pub async fn identity_statuses(db: &Db, application_id: &str, ids: &[&str]) -> S
     Ok(found.into_iter().map(|(id, _, status)| (id, status)).collect())
 }
 
-pub async fn identity_page(db: &Db, application_id: &str, spec: &IdentityPageSpec) -> StoreResult<(Vec<Identity>, i64)> {
-    let pattern = spec.page.search.as_deref().map(like_pattern);
-    let collation = db.sort_collation();
+/// The identity list's ORDER BY keys; `collation` is the backend's for text keys.
+fn identity_order(spec: &IdentityPageSpec, collation: &str) -> String {
     let key = match spec.sort {
         IdentitySort::Name => format!("name_folded {collation}"),
         IdentitySort::Email => format!("email_normalized {collation}"),
         IdentitySort::CreatedAt => "created_at".to_owned(),
     };
     let direction = sort_direction(spec.page.order);
-    let page = Page { order_by: format!("{key} {direction}, id {direction}"), limit: spec.page.limit, offset: spec.page.offset };
+    format!("{key} {direction}, id {direction}")
+}
+
+/// The identity list's `SELECT ... FROM ... WHERE ...`, for the count or the rows.
+fn identity_list_query<DB>(application_id: &str, spec: &IdentityPageSpec, pattern: Option<&str>, selecting: Selecting) -> QueryBuilder<DB>
+where
+    DB: sqlx::Database,
+    for<'t> &'t str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let select = selecting.pick("SELECT COUNT(*)", "SELECT *");
+    let mut builder = QueryBuilder::new(format!("{select} FROM identities WHERE application_id = "));
+    builder.push_bind(application_id);
+    if let Some(pattern) = pattern {
+        builder.push(" AND (name_folded LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+        builder.push(" OR email_normalized LIKE ").push_bind(pattern).push(" ESCAPE '\\')");
+    }
+    if let Some(status) = spec.status {
+        builder.push(" AND status = ").push_bind(status.as_str());
+    }
+    builder
+}
+
+pub async fn identity_page(db: &Db, application_id: &str, spec: &IdentityPageSpec) -> StoreResult<(Vec<Identity>, i64)> {
+    let pattern = spec.page.search.as_deref().map(like_pattern);
+    let page = Page { order_by: identity_order(spec, db.sort_collation()), limit: spec.page.limit, offset: spec.page.offset };
     on_db!(db, |pool| {
-        let query = |selecting: Selecting| {
-            let select = selecting.pick("SELECT COUNT(*)", "SELECT *");
-            let mut builder = QueryBuilder::new(format!("{select} FROM identities WHERE application_id = "));
-            builder.push_bind(application_id);
-            if let Some(pattern) = &pattern {
-                builder.push(" AND (name_folded LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\'");
-                builder.push(" OR email_normalized LIKE ").push_bind(pattern.as_str()).push(" ESCAPE '\\')");
-            }
-            if let Some(status) = spec.status {
-                builder.push(" AND status = ").push_bind(status.as_str());
-            }
-            builder
-        };
+        let query = |selecting: Selecting| identity_list_query(application_id, spec, pattern.as_deref(), selecting);
         count_then_page(pool, query, &page).await
+    })
+}
+
+/// Every identity of the list under `spec` (its bounds are not used), sent to `rows` as read.
+pub async fn stream_identities(db: &Db, application_id: &str, spec: &IdentityPageSpec, rows: &mpsc::Sender<Identity>) -> StoreResult<()> {
+    let pattern = spec.page.search.as_deref().map(like_pattern);
+    let order_by = identity_order(spec, db.sort_collation());
+    on_db!(db, |pool| {
+        let builder = identity_list_query(application_id, spec, pattern.as_deref(), Selecting::Rows);
+        stream_rows(pool, builder, &order_by, rows).await
     })
 }
 
