@@ -27,6 +27,7 @@ use crate::{
         home::HomePage,
         identities::{IdentitiesPage, detail::IdentityPage},
         login::LoginPage,
+        nodes::{NodesPage, detail::NodePage},
         not_found::NotFoundPage,
         placeholder::ComingNext,
     },
@@ -81,7 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("assignments/upload") view=BulkUploadPage/>
                     <Route path=path!("identities") view=IdentitiesPage/>
                     <Route path=path!("identities/:id") view=IdentityPage/>
-                    <Route path=path!("nodes") view=|| view! { <ComingNext slug="nodes"/> }/>
+                    <Route path=path!("nodes") view=NodesPage/>
+                    <Route path=path!("nodes/:id") view=NodePage/>
                     <Route path=path!("roles") view=|| view! { <ComingNext slug="roles"/> }/>
                     <Route path=path!("api-keys") view=|| view! { <ComingNext slug="api-keys"/> }/>
                     <Route path=path!("audit") view=|| view! { <ComingNext slug="audit"/> }/>
