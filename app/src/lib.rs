@@ -30,6 +30,7 @@ use crate::{
         nodes::{NodesPage, detail::NodePage},
         not_found::NotFoundPage,
         placeholder::ComingNext,
+        roles::RolesPage,
     },
 };
 
@@ -84,7 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("identities/:id") view=IdentityPage/>
                     <Route path=path!("nodes") view=NodesPage/>
                     <Route path=path!("nodes/:id") view=NodePage/>
-                    <Route path=path!("roles") view=|| view! { <ComingNext slug="roles"/> }/>
+                    <Route path=path!("roles") view=RolesPage/>
                     <Route path=path!("api-keys") view=|| view! { <ComingNext slug="api-keys"/> }/>
                     <Route path=path!("audit") view=|| view! { <ComingNext slug="audit"/> }/>
                 </ParentRoute>

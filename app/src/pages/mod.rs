@@ -9,3 +9,4 @@ pub mod login;
 pub mod nodes;
 pub mod not_found;
 pub mod placeholder;
+pub mod roles;
