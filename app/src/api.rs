@@ -133,9 +133,19 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) 
 /// `PATCH path` with a JSON body, answered as `T` with its new `ETag`; with `if_match` (the
 /// `ETag` of the read the edit started from) a change made since is a 412 ([`ApiError::is_stale`]).
 pub async fn patch_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, if_match: Option<&str>) -> Result<Versioned<T>, ApiError> {
+    write_versioned("PATCH", path, body, if_match).await
+}
+
+async fn write_versioned<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B, if_match: Option<&str>) -> Result<Versioned<T>, ApiError> {
     let headers: Vec<(&str, &str)> = if_match.map(|tag| ("If-Match", tag)).into_iter().collect();
-    let answer = transport::send("PATCH", path, Some(encode_body(body)?), &headers).await?;
+    let answer = transport::send(method, path, Some(encode_body(body)?), &headers).await?;
     Ok(Versioned { value: ApiError::from_answer(answer.status, &answer.bytes)?, etag: answer.etag })
+}
+
+/// `PUT path` with a JSON body (a whole replacement, e.g. `roles/{id}/permissions`), answered as
+/// `T` with its new `ETag`; `if_match` as for [`patch_json`].
+pub async fn put_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B, if_match: Option<&str>) -> Result<Versioned<T>, ApiError> {
+    write_versioned("PUT", path, body, if_match).await
 }
 
 /// `DELETE path`; a 204 is `Ok(())`.

@@ -30,8 +30,9 @@ use crate::{
         home::HomePage,
         identities::{IdentitiesPage, detail::IdentityPage},
         login::LoginPage,
+        nodes::{NodesPage, detail::NodePage},
         not_found::NotFoundPage,
-        placeholder::ComingNext,
+        roles::RolesPage,
     },
 };
 
@@ -84,8 +85,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("assignments/upload") view=BulkUploadPage/>
                     <Route path=path!("identities") view=IdentitiesPage/>
                     <Route path=path!("identities/:id") view=IdentityPage/>
-                    <Route path=path!("nodes") view=|| view! { <ComingNext slug="nodes"/> }/>
-                    <Route path=path!("roles") view=|| view! { <ComingNext slug="roles"/> }/>
+                    <Route path=path!("nodes") view=NodesPage/>
+                    <Route path=path!("nodes/:id") view=NodePage/>
+                    <Route path=path!("roles") view=RolesPage/>
                     <Route path=path!("api-keys") view=ApiKeysPage/>
                     <Route path=path!("audit") view=AuditPage/>
                 </ParentRoute>

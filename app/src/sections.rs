@@ -1,7 +1,6 @@
 //! The dashboard's pages, in sidebar order, with what each one is for.
 //!
-//! One list feeds the sidebar, the routes and the "coming next" pages, so a new page is added
-//! in one place.
+//! One list feeds the sidebar and the overview's links, so a new page is added in one place.
 
 use crate::components::icons::IconName;
 
@@ -12,8 +11,6 @@ pub struct Section {
     pub icon: IconName,
     /// One sentence: what an admin does on this page.
     pub purpose: &'static str,
-    /// What the page will offer, as short phrases.
-    pub capabilities: &'static [&'static str],
 }
 
 pub const OVERVIEW: Section = Section {
@@ -21,7 +18,6 @@ pub const OVERVIEW: Section = Section {
     label: "Overview",
     icon: IconName::Overview,
     purpose: "Counts and health of this environment at a glance.",
-    capabilities: &[],
 };
 
 pub const SECTIONS: &[Section] = &[
@@ -31,66 +27,36 @@ pub const SECTIONS: &[Section] = &[
         label: "Assignments",
         icon: IconName::Assignments,
         purpose: "Give identities roles at nodes of the tree, now or between two dates.",
-        capabilities: &[
-            "Filter every assignment by status, role, node and identity",
-            "Assign a role at a node, for its whole subtree, with optional start and end dates",
-            "Bulk-create from a CSV, bulk-remove and change roles in one step",
-        ],
     },
     Section {
         slug: "identities",
         label: "Identities",
         icon: IconName::Identities,
         purpose: "The people in your application, shared by all of its environments.",
-        capabilities: &[
-            "Search, add, edit, activate and deactivate identities",
-            "Import identities in bulk with a guided wizard",
-            "See each identity's assignments and effective permissions at any node",
-        ],
     },
     Section {
         slug: "nodes",
         label: "Nodes",
         icon: IconName::Nodes,
         purpose: "The tree (org → region → team → project) that assignments apply to.",
-        capabilities: &[
-            "Browse the tree and everyone with access at each node",
-            "Add, rename and move nodes; moving under a descendant is refused",
-            "Delete nodes safely, with a cascade when you mean it",
-        ],
     },
     Section {
         slug: "roles",
         label: "Roles & permissions",
         icon: IconName::Roles,
         purpose: "Resources and actions make permissions; roles group them.",
-        capabilities: &[
-            "Define resources and their actions (invoices.read, invoices.approve)",
-            "Compose roles from permissions and see where each role is assigned",
-            "System roles are shown but protected from edits",
-        ],
     },
     Section {
         slug: "api-keys",
         label: "API keys",
         icon: IconName::ApiKeys,
         purpose: "Keys your services use to call the management API for this environment.",
-        capabilities: &[
-            "Create environment-scoped keys; the secret is shown once",
-            "See when each key was created and last used",
-            "Revoke a key immediately",
-        ],
     },
     Section {
         slug: "audit",
         label: "Audit log",
         icon: IconName::Audit,
         purpose: "Every change, by whom and when, with what it was before and after.",
-        capabilities: &[
-            "Filter by environment, actor, target and time",
-            "Compare the before and after of each change",
-            "Follow a request id across the events it caused",
-        ],
     },
 ];
 

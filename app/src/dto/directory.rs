@@ -167,6 +167,20 @@ pub struct NodeLookupResponse {
     pub items: Vec<NodeResponse>,
 }
 
+/// `GET nodes/{id}/usage`: what stands in the way of deleting the node, and what a delete with
+/// `cascade=true` removes besides the node itself. The portal's delete dialog shows these counts
+/// before the admin decides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NodeUsageResponse {
+    /// Direct children of the node.
+    pub children: i64,
+    /// Every node below it, at any depth: what a cascade deletes with it.
+    pub descendants: i64,
+    /// Assignments on the node and its descendants: what a cascade deletes with it.
+    pub assignments: i64,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]

@@ -8,5 +8,6 @@ pub mod home;
 pub mod identities;
 pub mod list_query;
 pub mod login;
+pub mod nodes;
 pub mod not_found;
-pub mod placeholder;
+pub mod roles;

@@ -21,6 +21,7 @@ mod index;
 mod index_property;
 mod limits;
 mod matrix;
+mod node_usage;
 mod openapi;
 mod pages;
 mod pg_cluster;

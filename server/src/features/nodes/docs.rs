@@ -1,7 +1,7 @@
 //! Nodes: the operations of this feature in the OpenAPI document, next to the
 //! handlers they describe, mounted under each prefix that serves them (`web::openapi` builds).
 
-use app::dto::{CreateNodeRequest, DeleteNodeQuery, ListQuery, NodeLookupRequest, NodeLookupResponse, NodeResponse, UpdateNodeRequest};
+use app::dto::{CreateNodeRequest, DeleteNodeQuery, ListQuery, NodeLookupRequest, NodeLookupResponse, NodeResponse, NodeUsageResponse, UpdateNodeRequest};
 
 use crate::web::openapi::{Document, Mount, Op, PORTAL_ENV, MANAGEMENT_API, component, page};
 
@@ -63,6 +63,14 @@ pub fn portal(doc: &mut Document) {
             .conditional("node")
             .error(404, "No node with this id in this environment.")
             .error(409, "The node has children or assignments and `cascade` is not set (`node_in_use`)."),
+    );
+    doc.mount(
+        PORTAL_ENV,
+        Op::get("/nodes/{id}/usage", "get_node_usage", "Nodes", "What deleting a node would remove")
+            .id_is("The node's id.")
+            .describe("Its direct children, every node below it, and the assignments on it and below it: a delete is refused (409 `node_in_use`) while there are children or assignments, and with `cascade=true` removes the descendants and those assignments too.")
+            .ok(200, "The counts.", component::<NodeUsageResponse>)
+            .error(404, "No node with this id in this environment."),
     );
 }
 

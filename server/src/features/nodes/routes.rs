@@ -1,7 +1,9 @@
 //! Node endpoints: list, look-up and create for both callers; get, rename / move and delete for
 //! admins.
 
-use app::dto::{CreateNodeRequest, DeleteNodeQuery, ListQuery, NodeLookupRequest, NodeLookupResponse, NodeResponse, Paginated, UpdateNodeRequest};
+use app::dto::{
+    CreateNodeRequest, DeleteNodeQuery, ListQuery, NodeLookupRequest, NodeLookupResponse, NodeResponse, NodeUsageResponse, Paginated, UpdateNodeRequest,
+};
 use axum::{Json, extract::State, http::StatusCode};
 
 use super::service;
@@ -26,7 +28,8 @@ pub fn portal_routes() -> ApiRoutes {
     let environment = environment_routes::<PortalCaller>()
         .get("/nodes/{id}", get_one::<PortalCaller>)
         .patch("/nodes/{id}", update::<PortalCaller>)
-        .delete("/nodes/{id}", delete_one::<PortalCaller>);
+        .delete("/nodes/{id}", delete_one::<PortalCaller>)
+        .get("/nodes/{id}/usage", usage::<PortalCaller>);
     ApiRoutes::new().nest(ENVIRONMENT, environment)
 }
 
@@ -58,6 +61,11 @@ async fn create<C: EnvironmentCaller>(
 
 async fn get_one<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Tagged<NodeResponse>> {
     Ok(Tagged(service::node_response(&service::get_node(state.store.as_ref(), caller.tenancy(), &id).await?)))
+}
+
+/// What a delete meets: children, descendants and assignments in the subtree.
+async fn usage<C: EnvironmentCaller>(State(state): State<AppState>, caller: C, IdParam(id): IdParam) -> AppResult<Json<NodeUsageResponse>> {
+    Ok(Json(service::node_usage(state.store.as_ref(), caller.tenancy(), &id).await?))
 }
 
 async fn update<C: EnvironmentCaller>(

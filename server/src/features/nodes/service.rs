@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use app::dto::{CreateNodeRequest, ListQuery, NodeLookupRequest, NodeLookupResponse, NodeResponse, Paginated, UpdateNodeRequest, Validate, page_of};
+use app::dto::{
+    CreateNodeRequest, ListQuery, NodeLookupRequest, NodeLookupResponse, NodeResponse, NodeUsageResponse, Paginated, UpdateNodeRequest, Validate, page_of,
+};
 use serde_json::Value;
 
 use crate::{
@@ -58,6 +60,16 @@ pub async fn lookup_nodes(store: &Store, tenancy: &EnvironmentTenancy, request: 
 
 pub async fn get_node(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<Node> {
     store.node_by_id(&tenancy.environment.id, id).await?.ok_or(AppError::NotFound { what: "node" })
+}
+
+/// The counts behind [`delete_node`]'s rule: a node with children or assignments in its subtree
+/// is refused without `cascade`, and a cascade removes its descendants and those assignments.
+pub async fn node_usage(store: &Store, tenancy: &EnvironmentTenancy, id: &str) -> AppResult<NodeUsageResponse> {
+    let node = get_node(store, tenancy, id).await?;
+    let (children, assignments) = store.node_usage(&node).await?;
+    // The subtree includes the node itself.
+    let descendants = (store.subtree(&node).await?.len() as i64 - 1).max(0);
+    Ok(NodeUsageResponse { children, descendants, assignments })
 }
 
 /// The parent named in a request body: 422 when it is not a node of this environment.
