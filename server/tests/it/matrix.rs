@@ -83,6 +83,7 @@ enum Expect {
 fn other_environment_collection(method: &str, path: &str) -> Option<Expect> {
     Some(match (method, path) {
         ("GET", "/api/v1/assignments" | "/api/v1/nodes" | "/api/v1/roles" | "/api/v1/identities" | "/api/v1/changes") => Expect::OwnTenant,
+        ("GET", "/api/v1/assignments/export" | "/api/v1/identities/export") => Expect::OwnTenant,
         ("POST", "/api/v1/nodes" | "/api/v1/roles" | "/api/v1/identities") => Expect::OwnTenant,
         ("POST", "/api/v1/nodes/lookup" | "/api/v1/identities/lookup" | "/api/v1/check/batch") => Expect::OwnTenant,
         ("POST", "/api/v1/auth/token") => Expect::OwnTenant,

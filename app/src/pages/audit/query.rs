@@ -185,7 +185,8 @@ mod tests {
         let query = view.query().unwrap();
         assert_eq!(
             api_query(&query),
-            "page=2&take=50&environment=production&actor=a1&target=t1&action=node&from=2026-01-01T00%3A00%3A00Z&to=2026-02-01T00%3A00%3A00Z"
+            "page=2&take=50&environment=production&actor=a1&target=t1&action=node&from=2026-01-01T00%3A00%3A00.000Z&to=2026-02-01T00%3A00%3A00.000Z",
+            "the API gets the instants as the contract writes them, with milliseconds"
         );
     }
 

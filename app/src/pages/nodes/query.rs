@@ -76,7 +76,8 @@ impl TreeQuery {
         if expand {
             open.insert(index);
         } else {
-            open.remove(&index);
+            // What is open inside the collapsed node closes with it.
+            open.retain(|&i| !forest.is_within(i, index));
             if let Some(selected) = self.node.as_deref().and_then(|id| forest.find(id))
                 && selected != index
                 && forest.is_within(selected, index)
