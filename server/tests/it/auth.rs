@@ -239,8 +239,18 @@ async fn health_and_readiness() {
     let app = TestApp::empty().await;
     let health = app.get("/healthz", None).await;
     assert_eq!((health.status, health.body["status"].as_str()), (StatusCode::OK, Some("ok")));
-    let ready = app.get("/readyz", None).await;
-    assert_eq!(ready.status, StatusCode::OK);
+    // Not ready until the in-memory index has loaded (issue 14): a 503 saying so, then 200.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let ready = loop {
+        let ready = app.get("/readyz", None).await;
+        if ready.status == StatusCode::OK || std::time::Instant::now() > deadline {
+            break ready;
+        }
+        assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{}", ready.body);
+        assert!(ready.body.to_string().contains("index is still loading"), "only the index may hold readiness back: {}", ready.body);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
     assert_eq!(ready.body["database"], crate::common::backend_name());
     assert!(health.headers.get("x-request-id").is_some(), "every response carries a request id");
 }
