@@ -101,8 +101,15 @@ where
     });
     // The permit travels with the body: the export counts as running until its client has read
     // it to the end or gone away.
-    let body = Body::from_stream(futures_util::stream::unfold((chunks, permit), |(mut chunks, permit)| async move {
-        chunks.recv().await.map(|chunk| (chunk, (chunks, permit)))
+    // `poll_recv` answers `None` again when polled after the end, which layers that poll a
+    // finished body once more (the response compression does) rely on; `unfold` panics there.
+    let (mut chunks, mut permit) = (chunks, Some(permit));
+    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| {
+        let next = chunks.poll_recv(cx);
+        if let std::task::Poll::Ready(None) = next {
+            permit.take(); // read to the end: the next export may start
+        }
+        next
     }));
     let disposition = format!("attachment; filename=\"{file_name}\"");
     Ok((
