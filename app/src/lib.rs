@@ -28,7 +28,7 @@ use crate::{
         audit::AuditPage,
         overview::OverviewPage,
         home::HomePage,
-        identities::{IdentitiesPage, detail::IdentityPage},
+        identities::{IdentitiesPage, detail::IdentityPage, upload::IdentityUploadPage},
         login::LoginPage,
         nodes::{NodesPage, detail::NodePage},
         not_found::NotFoundPage,
@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("assignments") view=AssignmentsPage/>
                     <Route path=path!("assignments/upload") view=BulkUploadPage/>
                     <Route path=path!("identities") view=IdentitiesPage/>
+                    <Route path=path!("identities/upload") view=IdentityUploadPage/>
                     <Route path=path!("identities/:id") view=IdentityPage/>
                     <Route path=path!("nodes") view=NodesPage/>
                     <Route path=path!("nodes/:id") view=NodePage/>

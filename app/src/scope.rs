@@ -120,6 +120,11 @@ fn encode(value: &str, also_keep: impl Fn(u8) -> bool) -> String {
     out
 }
 
+/// `1 row`, `2 rows`, `1,000 rows`: a count with its noun.
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    if count == 1 { format!("1 {one}") } else { format!("{} {many}", grouped(count as i64)) }
+}
+
 /// `1234567` → `1,234,567`: counts read at a glance.
 pub fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

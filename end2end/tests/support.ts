@@ -1,6 +1,8 @@
 // Shared helpers for the portal's specs: signing in, waiting for hydration, screenshots, and
 // creating known rows through the portal API with the page's own cookie.
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ADMIN = { email: 'admin@acme.example', password: 'canopy-demo' };
@@ -13,6 +15,13 @@ const SHOTS = path.join(__dirname, '..', 'screenshots');
 
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Writes `text` to a new temporary file named `name` (a file for an upload input). */
+export function writeFile(name: string, text: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-upload-')), name);
+  fs.writeFileSync(file, text);
+  return file;
 }
 
 /** Waits until the WASM bundle has hydrated the page (App sets the marker in an effect). */

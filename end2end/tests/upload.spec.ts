@@ -3,10 +3,8 @@
 // Runs in the development environment so the production specs' rows are left alone.
 import { test, expect, type Page } from '@playwright/test';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
-import { APP_API, hydrated, shot, signInByApi } from './support';
+import { APP_API, hydrated, shot, signInByApi, writeFile } from './support';
 
 const UPLOAD = '/a/acme/billing/development/assignments/upload';
 const ENV_API = `${APP_API}/environments/development`;
@@ -45,11 +43,6 @@ async function fixture(page: Page, nodeCount: number) {
   return { identities, roles, parent, nodes };
 }
 
-function writeFile(name: string, text: string): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'canopy-upload-')), name);
-  fs.writeFileSync(file, text);
-  return file;
-}
 
 /** Assignments at or under `node`, straight from the API. */
 async function assignmentsAt(page: Page, nodeId: string) {

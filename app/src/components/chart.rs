@@ -71,7 +71,11 @@ pub fn DayColumns(
             let noun = if value == 1 { "assignment" } else { "assignments" };
             view! {
                 <rect class="fill-zinc-100" x=format!("{:.2}", day as f64 + 0.15) y="0" width="0.7" height="100"></rect>
-                <rect class=fill x=format!("{:.2}", day as f64 + 0.15) y=format!("{:.2}", 100.0 - height) width="0.7" height=format!("{height:.2}") data-day=day.to_string() data-value=value.to_string() aria-label=format!("Day {}: {value} {noun}", day + 1)></rect>
+                <rect class=fill x=format!("{:.2}", day as f64 + 0.15) y=format!("{:.2}", 100.0 - height) width="0.7" height=format!("{height:.2}") data-day=day.to_string() data-value=value.to_string()>
+                    // A tooltip for the pointer; the svg's own label speaks for the whole chart
+                    // (an aria-label on a rect without a role is prohibited ARIA).
+                    <title>{format!("Day {}: {value} {noun}", day + 1)}</title>
+                </rect>
             }
         })
         .collect_view();

@@ -18,4 +18,5 @@ pub mod table;
 pub mod toolbar;
 pub mod tree;
 pub mod tree_view;
+pub mod upload;
 pub mod when;

@@ -41,6 +41,17 @@ fn line_key(forest: &Forest, line: &TreeLine) -> String {
     }
 }
 
+/// Whether the keyboard's focus went nowhere (to the body): what happens when the focused row
+/// is drawn anew, as a row is when it opens or closes (its key says whether it is open).
+fn focus_was_lost() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        document().active_element().is_none_or(|active| active.tag_name() == "BODY")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
 /// Moves focus to the row of `node_id`, if it is on screen.
 fn focus_row(node_id: &str) {
     #[cfg(feature = "hydrate")]
@@ -168,6 +179,13 @@ pub fn TreeView(
                             let (index, expanded) = (row.index, row.expanded);
                             let toggle_label = format!("{} {}", if expanded { "Collapse" } else { "Expand" }, node.name);
                             let children_count = forest_for_rows.children(row.index).len();
+                            // A row drawn anew while it had the focus (Left closed it, Right
+                            // opened it) takes the focus back once it is in the document.
+                            Effect::new(move |_| id.with_value(|id| {
+                                if focused.get_untracked().as_deref() == Some(id.as_str()) && focus_was_lost() {
+                                    focus_row(id);
+                                }
+                            }));
                             view! {
                                 <div
                                     role="treeitem"

@@ -230,8 +230,9 @@ pub struct AuditQuery {
     pub target: Option<String>,
     /// An action (`assignment.create`), or a family of actions: `assignment` matches every
     /// `assignment.*`, `role.permissions` every `role.permissions.*`. Lowercase words of letters,
-    /// digits and `_`, joined by dots; anything else is a 400.
-    #[cfg_attr(feature = "ssr", param(max_length = 100, pattern = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$", example = "assignment.create"))]
+    /// digits and `_`, joined by dots; anything else is a 400. Empty, like an absent one, is
+    /// every action.
+    #[cfg_attr(feature = "ssr", param(max_length = 100, pattern = r"^([a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)?$", example = "assignment.create"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// Events at or after this instant.

@@ -481,8 +481,6 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
-    pub limit: i64,
-    pub offset: i64,
 }
 
 /// An environment with the application and account it belongs to.

@@ -221,6 +221,14 @@ impl Op {
     }
 
     /// Query parameters from the type the handler extracts; a bad query string is a 400.
+    /// `Q`'s parameters without `page` and `take`: an export's query, which holds every page
+    /// (`web::export::refuse_paging` answers 400 when they are given anyway).
+    pub fn query_of_every_page<Q: IntoParams>(self) -> Self {
+        let mut op = self.query::<Q>();
+        op.query.retain(|p| p.name != "page" && p.name != "take");
+        op
+    }
+
     pub fn query<Q: IntoParams>(mut self) -> Self {
         self.query.extend(Q::into_params(|| Some(ParameterIn::Query)));
         self.error(400, "The query string is invalid: an unknown parameter, a wrong type or value, or `page` / `take` out of range (`invalid_query`).")

@@ -200,3 +200,53 @@ async fn a_compressed_export_arrives_whole() {
     let identities = all_pages(&app, &token, &format!("{APP}/identities")).await;
     assert_eq!(app::tabular::parse_csv(text.trim_start_matches('\u{feff}')).unwrap().rows.len(), identities.len());
 }
+
+#[tokio::test]
+async fn the_audit_export_is_every_event_the_filters_select_newest_first() {
+    let app = TestApp::with_demo().await;
+    let token = app.demo_token().await;
+    // A few writes of our own, so that one action family has events with a before and an after.
+    for n in 0..3 {
+        let created = app.post(&format!("{APP}/identities"), Some(&token), json!({ "first_name": format!("Audit{n}"), "last_name": "Trail", "email": format!("audit{n}@acme.example") })).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let id = created.body["id"].as_str().unwrap();
+        let patched = app.patch(&format!("{APP}/identities/{id}"), Some(&token), json!({ "last_name": "=1+1" })).await;
+        assert!(patched.status.is_success(), "{}", patched.body);
+    }
+    let nodes = app.get(&format!("{PROD}/nodes?take=1"), Some(&token)).await;
+    let root = nodes.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let node = app.post(&format!("{PROD}/nodes"), Some(&token), json!({ "name": "Audited", "parent_id": root })).await;
+    assert_eq!(node.status, StatusCode::CREATED, "{}", node.body);
+    for filters in ["", "action=identity", "environment=production&action=node"] {
+        let listed = all_pages(&app, &token, &format!("{APP}/audit-events?{filters}")).await;
+        assert!(!listed.is_empty(), "{filters}");
+        let (headers, rows) = csv(&app.get(&format!("{APP}/audit-events/export?{filters}"), Some(&token)).await);
+        assert_eq!(headers, ["id", "created_at", "environment_id", "actor_type", "actor_id", "action", "target_type", "target_id", "request_id", "before", "after"]);
+        let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        let expected: Vec<&str> = listed.iter().map(|e| e["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, expected, "{filters}");
+        for (row, event) in rows.iter().zip(&listed) {
+            assert_eq!(row[1], event["created_at"].as_str().unwrap());
+            assert_eq!(row[5], event["action"].as_str().unwrap());
+            for (cell, field) in [(&row[9], "before"), (&row[10], "after")] {
+                let read = if cell.is_empty() { Value::Null } else { serde_json::from_str(cell).expect("before/after as JSON text") };
+                assert_eq!(read, event[field], "{filters}: {field} of {}", row[0]);
+            }
+        }
+    }
+    let (_, updates) = csv(&app.get(&format!("{APP}/audit-events/export?action=identity.update"), Some(&token)).await);
+    assert_eq!(updates.len(), 3);
+    assert!(updates.iter().all(|r| r[10].contains("=1+1")), "the JSON text keeps the value; it starts with {{, so it is no formula");
+
+    for (path, status) in [
+        (format!("{APP}/audit-events/export?take=5"), StatusCode::BAD_REQUEST),
+        (format!("{APP}/audit-events/export?action=Not%20An%20Action"), StatusCode::BAD_REQUEST),
+        (format!("{APP}/audit-events/export?environment=nowhere"), StatusCode::NOT_FOUND),
+        ("/portal/v1/accounts/globex/applications/billing/audit-events/export".to_owned(), StatusCode::NOT_FOUND),
+    ] {
+        let response = app.get(&path, Some(&token)).await;
+        assert_eq!(response.status, status, "{path}: {}", response.body);
+    }
+    let anonymous = app.get(&format!("{APP}/audit-events/export"), None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}

@@ -21,7 +21,7 @@ use crate::{
         AssignmentResponse, AssignmentRow, BulkChangeRoleRequest, BulkRemoveAssignmentsRequest, BulkResponse,
         CreateAssignmentRequest, FieldErrors, RoleResponse, Timestamp, UpdateAssignmentRequest, Validate,
     },
-    scope::{encode_query_value, grouped},
+    scope::{counted, encode_query_value, grouped},
 };
 
 /// The result of a bulk action, as the page shows it.
@@ -503,10 +503,6 @@ fn DeleteDialog(row: AssignmentRow) -> impl IntoView {
     .into_any()
 }
 
-fn plural(count: usize, one: &str, many: &str) -> String {
-    if count == 1 { format!("1 {one}") } else { format!("{} {many}", grouped(count as i64)) }
-}
-
 /// Applies a bulk answer: successes leave the selection, failures stay with their reasons.
 fn settle(ctx: AssignmentsContext, ids: &[String], labels: &BTreeMap<String, SelectedRow>, response: BulkResponse<Value>, done: &str) {
     let mut failures = Vec::new();
@@ -527,9 +523,9 @@ fn settle(ctx: AssignmentsContext, ids: &[String], labels: &BTreeMap<String, Sel
         }
     });
     let headline = if failures.is_empty() {
-        format!("{} {done}.", plural(succeeded.len(), "assignment", "assignments"))
+        format!("{} {done}.", counted(succeeded.len(), "assignment", "assignments"))
     } else {
-        format!("{} {done}; {} could not be.", plural(succeeded.len(), "assignment", "assignments"), grouped(failures.len() as i64))
+        format!("{} {done}; {} could not be.", counted(succeeded.len(), "assignment", "assignments"), grouped(failures.len() as i64))
     };
     ctx.outcome.set(Some(BulkOutcome { headline: headline.clone(), failures }));
     ctx.dialog.set(None);
@@ -580,7 +576,7 @@ fn BulkRemoveDialog() -> impl IntoView {
         let request = BulkRemoveAssignmentsRequest { ids: ids.clone() };
         send_bulk(ctx, "bulk-remove", request, ids, labels, "removed", busy, form_error);
     };
-    let noun = plural(count, "assignment", "assignments");
+    let noun = counted(count, "assignment", "assignments");
     view! {
         <Modal
             title=format!("Remove {noun}?")
@@ -625,7 +621,7 @@ fn BulkChangeRoleDialog() -> impl IntoView {
         busy.set(true);
         send_bulk(ctx, "bulk-change-role", request, ids, labels, "changed", busy, form_error);
     };
-    let noun = plural(count, "assignment", "assignments");
+    let noun = counted(count, "assignment", "assignments");
     view! {
         <Modal
             title=format!("Change the role of {noun}")

@@ -1,112 +1,55 @@
-//! The bulk upload's data work, free of the browser so it is unit-tested: reading a CSV or JSON
-//! file into a table, guessing which column is which, and turning each row into the
-//! [`CreateAssignmentRequest`] the API takes, with every problem the shared validation (and the
-//! directory the page loaded) can find before anything is sent.
+//! The assignment upload's rows, free of the browser so they are unit-tested: the columns it
+//! reads, and each row turned into the [`CreateAssignmentRequest`] the API takes, with every
+//! problem the shared validation (and the directory the page loaded) can find before anything
+//! is sent.
 
 use std::collections::{HashMap, HashSet};
 
+use crate::{
+    components::upload::rows::{Column, Mapping, PreparedRow, Repeats},
+    dto::{CreateAssignmentRequest, Timestamp, Validate, fold_case},
+    tabular::Table,
+};
 
-use crate::tabular::{Cells, Table, push_record};
-use crate::dto::{CreateAssignmentRequest, Timestamp, Validate, fold_case};
+/// The columns an assignment upload reads; identity, node and role are required.
+pub const COLUMNS: &[Column] = &[
+    Column {
+        key: "identity",
+        label: "Identity (email or id)",
+        required: true,
+        aliases: &["identity", "email", "identityemail", "identityid", "user", "useremail", "userid"],
+        help: "The identity's email or id.",
+    },
+    Column {
+        key: "node",
+        label: "Node (path or id)",
+        required: true,
+        aliases: &["node", "nodepath", "path", "nodeid", "scope"],
+        help: "The node's path, like `Acme / EMEA / Payments`, or its id.",
+    },
+    Column { key: "role", label: "Role (name or id)", required: true, aliases: &["role", "rolename", "roleid"], help: "The role's name or id." },
+    Column {
+        key: "from",
+        label: "Effective from",
+        required: false,
+        aliases: &["from", "effectivefrom", "start", "starts", "startsat", "validfrom"],
+        help: "When it starts: `2026-05-01` or `2026-05-01 09:00` in your time zone, or a full UTC instant.",
+    },
+    Column {
+        key: "to",
+        label: "Effective to",
+        required: false,
+        aliases: &["to", "effectiveto", "end", "ends", "endsat", "until", "validto", "expires"],
+        help: "When it ends, written the same way.",
+    },
+];
 
-/// The columns the upload needs; identity, node and role are required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    Identity,
-    Node,
-    Role,
-    From,
-    To,
-}
-
-impl Field {
-    pub const ALL: [Field; 5] = [Field::Identity, Field::Node, Field::Role, Field::From, Field::To];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Identity => "Identity (email or id)",
-            Field::Node => "Node (path or id)",
-            Field::Role => "Role (name or id)",
-            Field::From => "Effective from",
-            Field::To => "Effective to",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Identity => "identity",
-            Field::Node => "node",
-            Field::Role => "role",
-            Field::From => "from",
-            Field::To => "to",
-        }
-    }
-
-    pub fn required(self) -> bool {
-        matches!(self, Field::Identity | Field::Node | Field::Role)
-    }
-
-    /// Header names this field is recognised by (compared lowercased, without spaces, `_`, `-`).
-    fn aliases(self) -> &'static [&'static str] {
-        match self {
-            Field::Identity => &["identity", "email", "identityemail", "identityid", "user", "useremail", "userid"],
-            Field::Node => &["node", "nodepath", "path", "nodeid", "scope"],
-            Field::Role => &["role", "rolename", "roleid"],
-            Field::From => &["from", "effectivefrom", "start", "starts", "startsat", "validfrom"],
-            Field::To => &["to", "effectiveto", "end", "ends", "endsat", "until", "validto", "expires"],
-        }
-    }
-}
-
-/// Which column (by index) feeds each field.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Mapping {
-    pub identity: Option<usize>,
-    pub node: Option<usize>,
-    pub role: Option<usize>,
-    pub from: Option<usize>,
-    pub to: Option<usize>,
-}
-
-impl Mapping {
-    pub fn get(&self, field: Field) -> Option<usize> {
-        match field {
-            Field::Identity => self.identity,
-            Field::Node => self.node,
-            Field::Role => self.role,
-            Field::From => self.from,
-            Field::To => self.to,
-        }
-    }
-
-    pub fn set(&mut self, field: Field, column: Option<usize>) {
-        let slot = match field {
-            Field::Identity => &mut self.identity,
-            Field::Node => &mut self.node,
-            Field::Role => &mut self.role,
-            Field::From => &mut self.from,
-            Field::To => &mut self.to,
-        };
-        *slot = column;
-    }
-
-    /// Each field from the first header that names it.
-    pub fn guess(headers: &[String]) -> Self {
-        let squash = |h: &str| h.to_lowercase().chars().filter(|c| !matches!(c, ' ' | '_' | '-' | '.')).collect::<String>();
-        let squashed: Vec<String> = headers.iter().map(|h| squash(h)).collect();
-        let mut mapping = Mapping::default();
-        for field in Field::ALL {
-            let column = field.aliases().iter().find_map(|alias| squashed.iter().position(|h| h == alias));
-            mapping.set(field, column);
-        }
-        mapping
-    }
-
-    /// The required fields without a column.
-    pub fn missing(&self) -> Vec<Field> {
-        Field::ALL.into_iter().filter(|f| f.required() && self.get(*f).is_none()).collect()
-    }
-}
+/// Positions in [`COLUMNS`].
+pub const IDENTITY: usize = 0;
+const NODE: usize = 1;
+const ROLE: usize = 2;
+const FROM: usize = 3;
+const TO: usize = 4;
 
 /// What the page knows of the environment, to turn names into ids.
 #[derive(Debug, Clone, Default)]
@@ -132,31 +75,16 @@ pub fn is_email(value: &str) -> bool {
     value.contains('@')
 }
 
-/// One row of the file, ready to send or with its problems.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreparedRow {
-    /// Index in [`Table::rows`].
-    pub index: usize,
-    pub request: CreateAssignmentRequest,
-    pub errors: Vec<String>,
-}
-
-impl PreparedRow {
-    pub fn is_ready(&self) -> bool {
-        self.errors.is_empty()
-    }
-}
-
 /// Turns every row into a request, with the problems found without asking the server:
 /// unknown references, inactive identities, malformed dates, a window that ends before it starts,
 /// and a row repeating an earlier one. `to_utc` reads a date cell (in the admin's zone when it
 /// has no offset) as the RFC 3339 instant the API takes.
 pub fn prepare(table: &Table, mapping: &Mapping, directory: &Directory, to_utc: &dyn Fn(&str) -> Option<String>) -> Vec<PreparedRow> {
-    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut repeats = Repeats::default();
     (0..table.rows.len())
         .map(|index| {
             let mut errors = Vec::new();
-            let identity = table.cell(index, mapping.identity);
+            let identity = table.cell(index, mapping.get(IDENTITY));
             let identity_id = if identity.is_empty() {
                 errors.push("Identity is missing.".to_owned());
                 String::new()
@@ -187,7 +115,7 @@ pub fn prepare(table: &Table, mapping: &Mapping, directory: &Directory, to_utc: 
                     }
                 }
             };
-            let node = table.cell(index, mapping.node);
+            let node = table.cell(index, mapping.get(NODE));
             let node_id = if node.is_empty() {
                 errors.push("Node is missing.".to_owned());
                 String::new()
@@ -199,7 +127,7 @@ pub fn prepare(table: &Table, mapping: &Mapping, directory: &Directory, to_utc: 
                 errors.push(format!("No node at the path “{node}”."));
                 String::new()
             };
-            let role = table.cell(index, mapping.role);
+            let role = table.cell(index, mapping.get(ROLE));
             let role_id = if role.is_empty() {
                 errors.push("Role is missing.".to_owned());
                 String::new()
@@ -219,8 +147,8 @@ pub fn prepare(table: &Table, mapping: &Mapping, directory: &Directory, to_utc: 
                 identity_id,
                 node_id,
                 role_id,
-                effective_from: date(mapping.from),
-                effective_to: date(mapping.to),
+                effective_from: date(mapping.get(FROM)),
+                effective_to: date(mapping.get(TO)),
             };
             // The shared validation, as the server will run it; reference problems are reported
             // above in the file's own words, so only the dates are taken from here.
@@ -242,13 +170,10 @@ pub fn prepare(table: &Table, mapping: &Mapping, directory: &Directory, to_utc: 
             }
             if errors.is_empty() {
                 let key = (request.identity_id.clone(), request.node_id.clone(), request.role_id.clone());
-                if let Some(first) = seen.get(&key) {
-                    errors.push(format!("Repeats row {}.", first + 2));
-                } else {
-                    seen.insert(key, index);
-                }
+                errors.extend(repeats.check(key, index));
             }
-            PreparedRow { index, request, errors }
+            let item = serde_json::to_value(&request).unwrap_or_default();
+            PreparedRow { index, item, errors }
         })
         .collect()
 }
@@ -264,20 +189,6 @@ pub fn date_cell_to_utc(raw: &str, local: &dyn Fn(&str) -> Option<String>) -> Op
     let with_t = raw.replacen(' ', "T", 1);
     let candidate = if raw.len() == 10 { format!("{raw}T00:00") } else { with_t };
     local(&candidate).filter(|v| Timestamp::parse(v).is_ok())
-}
-
-/// A CSV of the rows that failed: the file's own columns plus `error`, ready to fix and upload.
-pub fn failed_rows_csv(table: &Table, failures: &[(usize, String)]) -> String {
-    let mut out = String::new();
-    push_record(&mut out, table.headers.iter().map(String::as_str).chain(std::iter::once("error")), Cells::AsIs);
-    for (index, error) in failures {
-        if let Some(row) = table.rows.get(*index) {
-            let mut cells: Vec<&str> = row.iter().map(String::as_str).collect();
-            cells.resize(table.headers.len(), "");
-            push_record(&mut out, cells.into_iter().chain(std::iter::once(error.as_str())), Cells::AsIs);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -304,9 +215,9 @@ mod tests {
     #[test]
     fn columns_are_guessed_from_common_headers() {
         let headers: Vec<String> = ["Email", "Node Path", "role_id", "Effective From", "until"].into_iter().map(String::from).collect();
-        let mapping = Mapping::guess(&headers);
-        assert_eq!(mapping, Mapping { identity: Some(0), node: Some(1), role: Some(2), from: Some(3), to: Some(4) });
-        assert_eq!(Mapping::guess(&["email".to_owned()]).missing(), vec![Field::Node, Field::Role]);
+        let mapping = Mapping::guess(COLUMNS, &headers);
+        assert_eq!(mapping, Mapping(vec![Some(0), Some(1), Some(2), Some(3), Some(4)]));
+        assert_eq!(Mapping::guess(COLUMNS, &["email".to_owned()]).missing(COLUMNS), vec!["node", "role"]);
     }
 
     #[test]
@@ -321,11 +232,11 @@ mod tests {
              ada@acme.example,Acme / EMEA,editor,,\n",
         )
         .unwrap();
-        let mapping = Mapping::guess(&table.headers);
+        let mapping = Mapping::guess(COLUMNS, &table.headers);
         let rows = prepare(&table, &mapping, &directory(), &|raw| date_cell_to_utc(raw, &utc));
         assert_eq!(rows[0].errors, Vec::<String>::new());
         assert_eq!(
-            rows[0].request,
+            serde_json::from_value::<CreateAssignmentRequest>(rows[0].item.clone()).unwrap(),
             CreateAssignmentRequest {
                 identity_id: "i-ada".into(),
                 node_id: "n-emea".into(),
@@ -339,13 +250,5 @@ mod tests {
         assert_eq!(rows[3].errors, vec!["“to” must be after “from”."]);
         assert!(rows[4].errors[0].starts_with("Effective from: "), "{:?}", rows[4].errors);
         assert_eq!(rows[5].errors, vec!["Repeats row 2."]);
-    }
-
-    #[test]
-    fn failed_rows_download_keeps_the_file_columns_and_adds_the_reason() {
-        let table = parse_csv("email,node\na@x,\"Acme, Inc\"\nb@x,Acme\n").unwrap();
-        let csv = failed_rows_csv(&table, &[(0, "No role named “x”.".into())]);
-        assert_eq!(csv, "email,node,error\r\na@x,\"Acme, Inc\",No role named “x”.\r\n");
-        assert_eq!(parse_csv(&csv).unwrap().rows[0], vec!["a@x", "Acme, Inc", "No role named “x”."]);
     }
 }

@@ -13,11 +13,12 @@ use leptos_router::hooks::use_query_map;
 use self::{
     describe::{action_label, actor_label, short_id, target_name, target_type_label},
     filters::AuditFilters,
-    query::{AuditView, api_query},
+    query::{AuditView, api_query, filter_query},
 };
 use crate::{
     api::{self, ApiError},
     components::{
+        export::ExportLink,
         field_diff::FieldDiff,
         icons::{Icon, IconName},
         shell::MeResource,
@@ -100,15 +101,28 @@ pub fn AuditPage() -> impl IntoView {
         me.get().and_then(Result::ok).and_then(|me| scope.title_in(&me)).unwrap_or(scope.environment)
     };
     let pending = RwSignal::new(false);
+    let export_href = Memo::new(move |_| {
+        let query = listed.with(AuditView::query).ok()?;
+        Some(format!("{}/export?{}", scope.with(audit_events_path), filter_query(&query)))
+    });
 
     view! {
         <Title text="Audit log · Canopy"/>
-        <header class="min-w-0">
-            <p class="text-sm font-medium text-zinc-600">{eyebrow}</p>
-            <h1 class="mt-1 text-2xl font-semibold tracking-tight text-zinc-900">"Audit log"</h1>
-            <p class="mt-1.5 max-w-2xl text-sm text-zinc-600">
-                "Every change in this account, newest first: who made it, when, and what the object was before and after."
-            </p>
+        <header class="flex flex-wrap items-end justify-between gap-4">
+            <div class="min-w-0">
+                <p class="text-sm font-medium text-zinc-600">{eyebrow}</p>
+                <h1 class="mt-1 text-2xl font-semibold tracking-tight text-zinc-900">"Audit log"</h1>
+                <p class="mt-1.5 max-w-2xl text-sm text-zinc-600">
+                    "Every change in this account, newest first: who made it, when, and what the object was before and after."
+                </p>
+            </div>
+            // A view the API would refuse has nothing to export.
+            <Show when=move || export_href.get().is_some()>
+                <ExportLink
+                    href=Signal::derive(move || export_href.get().unwrap_or_default())
+                    label="Export the audit log as CSV, with the current filters"
+                />
+            </Show>
         </header>
         <AuditFilters/>
         <TableCard label="Audit events" pending>

@@ -134,7 +134,17 @@ impl AuditView {
 
 /// The `GET APP/audit-events` query string of a valid query.
 pub fn api_query(query: &AuditQuery) -> String {
-    let mut parts = vec![format!("page={}", query.page.unwrap_or(1)), format!("take={}", query.take.unwrap_or(20))];
+    let page = format!("page={}&take={}", query.page.unwrap_or(1), query.take.unwrap_or(i64::from(DEFAULT_PAGE_SIZE)));
+    match filter_query(query) {
+        filters if filters.is_empty() => page,
+        filters => format!("{page}&{filters}"),
+    }
+}
+
+/// The filters of `query` as a query string, without its page: what `audit-events/export`
+/// takes (it holds every page).
+pub fn filter_query(query: &AuditQuery) -> String {
+    let mut parts = Vec::new();
     for (key, value) in [
         ("environment", query.environment.clone()),
         ("actor", query.actor.clone()),
@@ -188,6 +198,7 @@ mod tests {
             "page=2&take=50&environment=production&actor=a1&target=t1&action=node&from=2026-01-01T00%3A00%3A00.000Z&to=2026-02-01T00%3A00%3A00.000Z",
             "the API gets the instants as the contract writes them, with milliseconds"
         );
+        assert_eq!(filter_query(&query), api_query(&query).trim_start_matches("page=2&take=50&"), "an export takes the filters, not the page");
     }
 
     #[test]

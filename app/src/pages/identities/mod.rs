@@ -8,6 +8,7 @@
 pub mod detail;
 pub mod dialogs;
 pub mod query;
+pub mod upload;
 
 use leptos::prelude::*;
 
@@ -126,6 +127,13 @@ pub fn IdentitiesPage() -> impl IntoView {
             </div>
             <div class="flex flex-wrap items-center gap-2">
                 <ExportLink href=export_href label="Export the identities as CSV, with the current search and filter"/>
+                <a
+                    href=move || scope.with(|s| s.page_path("identities/upload"))
+                    class="inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-2 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
+                >
+                    <Icon name=IconName::Upload/>
+                    "Import CSV"
+                </a>
                 <button
                     type="button"
                     class="inline-flex items-center gap-1.5 rounded-md bg-canopy-700 px-3 py-2 text-sm font-semibold text-white shadow-xs hover:bg-canopy-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"

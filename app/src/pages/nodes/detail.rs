@@ -21,6 +21,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         badges::{Avatar, RolePill, StatusPill, Tone},
+        export::ExportLink,
         icons::{Icon, IconName},
         notice::Notice,
         shell::MeResource,
@@ -62,7 +63,12 @@ impl AccessQuery {
     }
 
     fn api_query(&self) -> String {
-        let mut query = format!("page={}&take={}&sort_by=name&order=asc", self.page, self.take);
+        format!("page={}&take={}&{}", self.page, self.take, self.filter_query())
+    }
+
+    /// The search and order without the page: what `nodes/{id}/assignments/export` takes.
+    fn filter_query(&self) -> String {
+        let mut query = String::from("sort_by=name&order=asc");
         if !self.q.trim().is_empty() {
             query.push_str(&format!("&q={}", encode_query_value(self.q.trim())));
         }
@@ -299,6 +305,8 @@ fn AccessCard(access: Resource<Result<Paginated<AssignmentRow>, ApiError>>) -> i
     let clock = LocalClock::get();
     let on_search = Callback::new(move |q: String| ctx.navigate.run(ctx.href(&AccessQuery { q, page: 1, ..state.get_untracked() })));
     let search_value = Signal::derive(move || state.with(|s| s.q.clone()));
+    let export_href =
+        Signal::derive(move || format!("{}/assignments/export?{}", ctx.scope.with(|s| node_api_path(s, &ctx.id.get())), state.with(AccessQuery::filter_query)));
     let table = move || {
         Suspend::new(async move {
             let page = match access.await {
@@ -352,8 +360,11 @@ fn AccessCard(access: Resource<Result<Paginated<AssignmentRow>, ApiError>>) -> i
                     <h2 id="access-title" class="text-sm font-semibold text-zinc-900">"Who has access here"</h2>
                     <p class="mt-0.5 text-xs text-zinc-600">"Assignments on this node (direct) and on the nodes above it (inherited)."</p>
                 </div>
-                <div class="w-full sm:w-72">
-                    <SearchBox id="access-search" label="Search who has access" placeholder="Search by name, email or role" value=search_value on_search/>
+                <div class="flex w-full items-center gap-2 sm:w-auto">
+                    <div class="min-w-0 flex-1 sm:w-72">
+                        <SearchBox id="access-search" label="Search who has access" placeholder="Search by name, email or role" value=search_value on_search/>
+                    </div>
+                    <ExportLink href=export_href label="Export everyone with access here as CSV, with the current search"/>
                 </div>
             </div>
             <div class=move || if pending.get() { "opacity-60 transition-opacity" } else { "transition-opacity" }>
@@ -387,6 +398,17 @@ fn AccessRow(row: AssignmentRow, scope: Scope, clock: LocalClock) -> impl IntoVi
             .into_any()
         }
     };
+    // The same source under the name on narrow screens, where the access column is hidden.
+    let narrow_source = match detail.access_type {
+        AccessType::Direct => view! { <span>"Direct, on this node"</span> }.into_any(),
+        AccessType::Inherited => view! {
+            <span class="text-zinc-600">"Inherited from "</span>
+            <a href=node_page_path(&scope, &detail.source_node_id) class="font-medium text-canopy-800 hover:underline focus-visible:outline-2 focus-visible:outline-canopy-600" data-testid="access-source-narrow">
+                {detail.source_node_name.clone()}
+            </a>
+        }
+        .into_any(),
+    };
     view! {
         <tr data-testid="access-row" data-id=detail.id.clone() data-identity=row.identity.id.clone()>
             <td class="px-4 py-3 sm:pl-5">
@@ -405,7 +427,7 @@ fn AccessRow(row: AssignmentRow, scope: Scope, clock: LocalClock) -> impl IntoVi
                         <RolePill name=row.role.name.clone()/>
                         <StatusBadge status=detail.status/>
                     </div>
-                    <div class="truncate">{source_text(&detail.access_type, &detail.source_node_name)}</div>
+                    <div class="truncate">{narrow_source}</div>
                 </div>
             </td>
             <td class=WIDE_CELL><RolePill name=row.role.name.clone() test_id="access-role"/></td>
@@ -421,9 +443,3 @@ fn AccessRow(row: AssignmentRow, scope: Scope, clock: LocalClock) -> impl IntoVi
     .into_any()
 }
 
-fn source_text(access: &AccessType, source: &str) -> String {
-    match access {
-        AccessType::Direct => "Direct, on this node".to_owned(),
-        AccessType::Inherited => format!("Inherited from {source}"),
-    }
-}

@@ -103,7 +103,7 @@ pub fn environment(doc: &mut Document, mount: Mount) {
 
 /// An export of the assignment list: its filters and order, every page, as CSV.
 fn export(op: Op) -> Op {
-    export::documented(op, EXPORT).query::<AssignmentListQuery>()
+    export::documented(op, EXPORT).query_of_every_page::<AssignmentListQuery>()
 }
 
 const EXPORT: &str = "The list's filters and sort (`page` and `take` are refused: every page is included), as a CSV file (UTF-8 with a byte-order mark, CRLF, RFC 4180 quoting; a cell a spreadsheet would run as a formula starts with `'`). Columns: `assignment_id, identity_id, identity_name, identity_email, role_id, role, node_id, node, node_path, access_type, status, effective_from, effective_to, created_at`; the bulk upload reads them back. Rows are read by one statement (one snapshot) and streamed as read.";

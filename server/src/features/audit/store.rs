@@ -15,7 +15,13 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn audit_page(&self, filter: &AuditFilter) -> StoreResult<(Vec<AuditEvent>, i64)> {
-        sql::audit::audit_page(self.db(), filter).await
+    pub async fn audit_page(&self, filter: &AuditFilter, limit: i64, offset: i64) -> StoreResult<(Vec<AuditEvent>, i64)> {
+        sql::audit::audit_page(self.db(), filter, limit, offset).await
+    }
+
+    /// Every event of `filter`, newest first, sent to `rows` as the statement reads them.
+    #[tracing::instrument(skip_all)]
+    pub async fn stream_audit_events(&self, filter: &AuditFilter, rows: &tokio::sync::mpsc::Sender<AuditEvent>) -> StoreResult<()> {
+        sql::audit::stream_audit_events(self.db(), filter, rows).await
     }
 }

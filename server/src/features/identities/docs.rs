@@ -20,7 +20,7 @@ pub fn application(doc: &mut Document, mount: Mount) {
     );
     doc.mount(
         mount,
-        export::documented(Op::get("/identities/export", "export_identities", "Identities", "Export identities as CSV"), EXPORT).query::<IdentityListQuery>(),
+        export::documented(Op::get("/identities/export", "export_identities", "Identities", "Export identities as CSV"), EXPORT).query_of_every_page::<IdentityListQuery>(),
     );
     doc.mount(
         mount,
