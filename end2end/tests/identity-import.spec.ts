@@ -66,7 +66,7 @@ test('an export-shaped file: refused rows shown before sending, partial imports 
   await expect(page.getByTestId('upload-result')).toContainText('2 identities created; 4 rows failed.');
   await expect(page.getByTestId('result-counts')).toHaveText('6 rows · 2 created · 4 failed · partial · recorded in the import history');
   const record = await (await recorded).json();
-  expect([record.file_name, record.environment, record.total_rows, record.succeeded, record.failed, record.mode]).toEqual(['people.csv', null, 6, 2, 4, 'partial']);
+  expect([record.file_name, record.environment ?? null, record.total_rows, record.succeeded, record.failed, record.mode]).toEqual(['people.csv', null, 6, 2, 4, 'partial']);
   await shot(page, 'identity-import-result');
 
   // The database holds the two good rows as the file said.

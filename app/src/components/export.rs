@@ -13,7 +13,8 @@ pub fn ExportLink(#[prop(into)] href: Signal<String>, #[prop(into)] label: Strin
         <a
             href=href
             download=""
-            aria-label=label.clone()
+            // The visible "Export CSV" is the name (axe: label-content-name-mismatch); what is
+            // exported is the description.
             title=label
             class="inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-2 text-sm font-medium text-zinc-800 shadow-xs ring-1 ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-canopy-600"
         >

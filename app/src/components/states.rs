@@ -45,6 +45,7 @@ pub fn EnvironmentNotFound(
     set_response_status(404);
     let path = current_path();
     view! {
+        <leptos_meta::Title text="Environment not found · Canopy"/>
         <section
             class="mx-auto flex max-w-lg flex-col items-center py-16 text-center"
             aria-labelledby="not-found-title"

@@ -513,7 +513,8 @@ fn PreviewTable(table: Arc<Table>) -> impl IntoView {
                         <caption class="sr-only">"Rows of the file and their problems"</caption>
                         <colgroup>
                             <col class="w-14"/>
-                            {columns.iter().map(|_| view! { <col/> }).collect_view()}
+                            // The first column says whose row it is (an identity, an email): the widest.
+                            {columns.iter().enumerate().map(|(i, _)| view! { <col class=(i == 0).then_some("w-[22%]")/> }).collect_view()}
                             <col class="w-[30%]"/>
                         </colgroup>
                         <thead class="bg-zinc-50 text-left text-xs font-medium text-zinc-600">
