@@ -380,34 +380,25 @@ fn AccessRow(row: AssignmentRow, scope: Scope, clock: LocalClock) -> impl IntoVi
     let detail = row.assignment.clone();
     let identity_href = identity_page_path(&scope, &row.identity.id);
     let to = detail.effective_to;
-    let source = match detail.access_type {
-        AccessType::Direct => view! {
-            <span data-testid="access-type" data-access="direct"><StatusPill label="Direct" tone=Tone::Green/></span>
-        }
-        .into_any(),
-        AccessType::Inherited => {
-            let href = node_page_path(&scope, &detail.source_node_id);
-            view! {
-                <span class="block min-w-0" data-testid="access-type" data-access="inherited">
-                    <span class="text-zinc-600">"Inherited from "</span>
-                    <a href=href class="font-medium text-canopy-800 hover:underline focus-visible:outline-2 focus-visible:outline-canopy-600" data-testid="access-source">
-                        {detail.source_node_name.clone()}
-                    </a>
-                </span>
-            }
-            .into_any()
-        }
-    };
-    // The same source under the name on narrow screens, where the access column is hidden.
-    let narrow_source = match detail.access_type {
-        AccessType::Direct => view! { <span>"Direct, on this node"</span> }.into_any(),
-        AccessType::Inherited => view! {
+    // "Inherited from <the source node>", a link; drawn in the access column and, on narrow
+    // screens where that column is hidden, under the name.
+    let inherited_from = |test_id: &'static str| {
+        view! {
             <span class="text-zinc-600">"Inherited from "</span>
-            <a href=node_page_path(&scope, &detail.source_node_id) class="font-medium text-canopy-800 hover:underline focus-visible:outline-2 focus-visible:outline-canopy-600" data-testid="access-source-narrow">
+            <a href=node_page_path(&scope, &detail.source_node_id) class="font-medium text-canopy-800 hover:underline focus-visible:outline-2 focus-visible:outline-canopy-600" data-testid=test_id>
                 {detail.source_node_name.clone()}
             </a>
         }
-        .into_any(),
+    };
+    let (source, narrow_source) = match detail.access_type {
+        AccessType::Direct => (
+            view! { <span data-testid="access-type" data-access="direct"><StatusPill label="Direct" tone=Tone::Green/></span> }.into_any(),
+            view! { <span>"Direct, on this node"</span> }.into_any(),
+        ),
+        AccessType::Inherited => (
+            view! { <span class="block min-w-0" data-testid="access-type" data-access="inherited">{inherited_from("access-source")}</span> }.into_any(),
+            inherited_from("access-source-narrow").into_any(),
+        ),
     };
     view! {
         <tr data-testid="access-row" data-id=detail.id.clone() data-identity=row.identity.id.clone()>
