@@ -5,13 +5,21 @@
 #
 #   1. cargo builds `frontend` for wasm32-unknown-unknown with the `wasm-release` profile, and at
 #      the same time (the two share nothing) `server` with the release profile; both with
-#      `--cfg erase_components`, which server and browser must agree on to hydrate;
-#   2. wasm-bindgen writes target/site/pkg/canopy.js and canopy.wasm, which `wasm-opt -Oz`
-#      shrinks and esbuild minifies;
-#   3. Tailwind writes target/site/pkg/canopy.css; public/ is copied to target/site;
-#   4. scripts/fingerprint.mjs renames the three canopy.<hash>.{js,wasm,css}, writes a .br
-#      (brotli -q 11) and a .gz (gzip -9) next to each, and target/site/hash.txt, the manifest
-#      from which the server's pages name them (server/src/web/assets.rs serves them as they are).
+#      `--cfg erase_components`, which server and browser must agree on to hydrate. The front
+#      end is linked with `--emit-relocs`, which the splitter needs;
+#   2. wasm-split-cli (`cargo leptos --split`) cuts it into a main module, one module per lazy
+#      route (`#[lazy_route]` in app/src/lib.rs), the chunks of code several routes share, and
+#      __wasm_split.js, which loads a route's modules when the route is first shown;
+#   3. wasm-bindgen writes target/site/pkg/canopy.js and canopy.wasm from the main module;
+#      scripts/wasm-opt.mjs shrinks every module as `wasm-opt -Oz` would, and esbuild minifies
+#      the glue;
+#   4. Tailwind writes target/site/pkg/canopy.css; public/ is copied to target/site;
+#   5. scripts/fingerprint.mjs packs each route's modules into one file (scripts/route-packs.mjs,
+#      with the loader rewritten to fetch it), renames every file <stem>.<hash>.<ext>, writes a
+#      .br (brotli -q 11) and a .gz (gzip -9) next to each, the route → pack manifest the pages
+#      preload from, and
+#      target/site/hash.txt, from which the server's pages name them (server/src/web/assets.rs
+#      serves them as they are).
 #
 # The server is compiled with LEPTOS_OUTPUT_NAME=canopy, so its pages load /pkg/canopy.<hash>.js
 # and /pkg/canopy.<hash>.wasm (without it, Leptos names the module canopy_bg.wasm).
@@ -19,27 +27,34 @@
 # Sourced after scripts/setup.sh (which chooses the toolchains) for `canopy_build`; run directly,
 # it sets up for running and builds: `bash scripts/build.sh`.
 
-# site_from_wasm MODULE SITE LOGS: steps 2 and 3 above. Skipped when none of their inputs changed
+# site_from_wasm MODULE SITE LOGS: steps 2 to 5 above. Skipped when none of their inputs changed
 # since the last time (the module, the CSS sources, public/, the tools), which is what makes a
-# warm `scripts/run.sh` start in seconds: wasm-opt alone takes about 20 s.
+# warm `scripts/run.sh` start in seconds: optimizing the modules alone takes about a minute.
 site_from_wasm() {
   local module="$1" site="$2" logs="$3" root="$CANOPY_ROOT" inputs
-  inputs="$( { sha256sum "$module" "$root/style/tailwind.css" "$root/scripts/build.sh" "$root/scripts/fingerprint.mjs"
+  inputs="$( { sha256sum "$module" "$root/style/tailwind.css" "$root/scripts/build.sh" "$root/scripts/fingerprint.mjs" "$root/scripts/route-packs.mjs" "$root/scripts/wasm-opt.mjs"
                find "$root/app/src" "$root/public" -type f -print0 | sort -z | xargs -0 sha256sum | sed "s|$root/||"
-               wasm-bindgen --version; } | sha256sum | cut -c1-64)"
+               wasm-bindgen --version; command -v wasm-split-cli; } | sha256sum | cut -c1-64)"
   if [ -f "$site/hash.txt" ] && [ "$(cat "$root/target/site.inputs" 2>/dev/null)" = "$inputs" ]; then
     say "The site is up to date (target/site)"
     return 0
   fi
   # The previous build's hashed files and manifest: nothing names them once this one is done.
-  rm -f "$site/pkg/"canopy.* "$site/hash.txt" "$root/target/site.inputs"
-  wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name canopy "$module" &&
+  rm -rf "$site/pkg" "$site/hash.txt" "$root/target/site.inputs"
+  local split="$root/target/wasm-split"
+  rm -rf "$split" && mkdir -p "$split" "$site/pkg" &&
+    wasm-split-cli --target web --out-name canopy "$module" "$split" >"$logs/wasm-split.log" 2>&1 &&
+    # --keep-lld-exports and --no-demangle: the split modules import the main module's functions
+    # by their linker names.
+    wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+      --out-dir "$site/pkg" --out-name canopy "$split/canopy.wasm" &&
     mv "$site/pkg/canopy_bg.wasm" "$site/pkg/canopy.wasm" &&
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      "$site/pkg/canopy.wasm" -o "$site/pkg/canopy.wasm" &&
-    esbuild "$site/pkg/canopy.js" --minify --format=esm --log-level=warning \
+    cp "$split"/chunk_*.wasm "$split"/split_*.wasm "$site/pkg/" &&
+    node "$root/scripts/wasm-opt.mjs" "$site/pkg" 2>"$logs/wasm-opt.log" &&
+    esbuild "$site/pkg/canopy.js" --minify --format=esm --log-level=warning --log-override:duplicate-object-key=silent \
       --outfile="$site/pkg/canopy.min.js" &&
     mv "$site/pkg/canopy.min.js" "$site/pkg/canopy.js" &&
+    cp "$split/__wasm_split.js" "$site/pkg/" &&
     (cd "$root" && tailwindcss --input style/tailwind.css --output "$site/pkg/canopy.css" --minify 2>"$logs/tailwind.log") &&
     cp -R "$root/public/." "$site/" &&
     node "$root/scripts/fingerprint.mjs" "$site" canopy >"$logs/fingerprint.log" &&
@@ -65,7 +80,7 @@ canopy_build() {
   local wasm_status=0
   (
     cd "$root"
-    export RUSTFLAGS="--cfg erase_components"
+    export RUSTFLAGS="--cfg erase_components -Clink-args=--emit-relocs"
     if [ -n "$CANOPY_WASM_BUILD_STD" ]; then
       export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD="$CANOPY_WASM_BUILD_STD"
     fi

@@ -17,7 +17,7 @@
 # What a build needs: a Rust toolchain for the server and one with a wasm32-unknown-unknown
 # standard library for the front end (rustup's target, or else Debian's Rust with its std source,
 # built by cargo's build-std; ../shared/TOOLCHAIN.md), the wasm-bindgen CLI at exactly the
-# version in Cargo.lock, and the npm tools (Tailwind, wasm-opt from binaryen, esbuild). The build
+# version in Cargo.lock, Leptos's wasm-split CLI, and the npm tools (Tailwind, wasm-opt from binaryen, esbuild). The build
 # itself is scripts/build.sh; there is no cargo-leptos, whose locked dependencies need a newer
 # Rust than machines come with and which took 20–30 minutes to compile.
 
@@ -32,6 +32,10 @@ CANOPY_RUST_MIN="$(sed -n 's/^rust-version *= *"\(.*\)"/\1/p' "$CANOPY_ROOT/Carg
 WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' "$CANOPY_ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
 # wasm-bindgen-cli's rust-version on crates.io, for the version above.
 WASM_BINDGEN_RUST_MIN=1.86
+# The splitter that cuts the front end into one module per route (what `cargo leptos --split`
+# runs), pinned: it reads wasm-bindgen's output conventions, and this version is the one tested
+# with the wasm-bindgen above (scripts/build.sh).
+WASM_SPLIT_VERSION=0.2.4
 DEBIAN_RUST_PACKAGES="rustc-web cargo-web rust-web-src rust-web-llvm lld-22"
 # The Python packages of .canopy/venv, pinned: the samples' HTTP client and the contract fuzzer.
 REQUESTS_VERSION=2.32.3
@@ -112,6 +116,10 @@ setup_facts() {
     [ -n "$F_WASM_BINDGEN" ] || F_WASM_BINDGEN=none
   fi
 
+  F_WASM_SPLIT=none
+  version="$(PATH="$HOME/.cargo/bin:$PATH" cargo install --list 2>/dev/null | sed -n 's/^wasm_split_cli_support v\([0-9.]*\):$/\1/p')"
+  [ -n "$version" ] && PATH="$HOME/.cargo/bin:$PATH" command -v wasm-split-cli >/dev/null 2>&1 && F_WASM_SPLIT="$version"
+
   F_NPM=no; command -v npm >/dev/null 2>&1 && F_NPM=yes
   F_NODE_MODULES=missing
   if [ -f "$CANOPY_ROOT/node_modules/.package-lock.json" ]; then
@@ -133,12 +141,38 @@ setup_facts() {
 }
 
 # --- 2. The plan ---------------------------------------------------------------------------------
+# plan_cargo_tool VAR TOOL WANT HAVE DURATION: inside setup_plan (it reads its locals), when TOOL
+# is not at version WANT, sets VAR to the toolchain that installs it (the default when new
+# enough, else Debian's, which may then need installing and linking) and prints the decision.
+# Both tools need Rust ≥ WASM_BINDGEN_RUST_MIN.
+plan_cargo_tool() {
+  local var="$1" tool="$2" want="$3" found="$4" duration="$5"
+  [ "$found" = "$want" ] && return 0
+  installs=$((installs + 1))
+  local have="none installed"; [ "$found" != none ] && have="$found installed"
+  if [ "$F_DEFAULT_RUST" != none ] && ver_ge "$F_DEFAULT_RUST" "$WASM_BINDGEN_RUST_MIN"; then
+    printf -v "$var" default
+    echo "setup: install $tool $want with $default_label ($have; about $duration, beside the build); it needs ≥ $WASM_BINDGEN_RUST_MIN"
+  elif [ $debian_ok = yes ] && ver_ge "$debian_version" "$WASM_BINDGEN_RUST_MIN"; then
+    printf -v "$var" debian
+    if [ "$F_DEBIAN_RUST" = none ] && [ "$P_DEBIAN_APT" = no ]; then
+      P_DEBIAN_APT=yes
+      echo "setup: install Debian's $DEBIAN_RUST_PACKAGES (apt, about 2 minutes): Rust $debian_version"
+    fi
+    if [ "$F_DEBIAN_LINKED" != yes ]; then P_DEBIAN_LINK=yes; fi
+    echo "setup: install $tool $want with $debian_label ($have; about $duration, beside the build); it needs ≥ $WASM_BINDGEN_RUST_MIN, and the default is $F_DEFAULT_RUST"
+  else
+    setup_fail "cannot install $tool $want: it needs Rust ≥ $WASM_BINDGEN_RUST_MIN and no toolchain here is (run \`rustup update stable\`)"
+    return 1
+  fi
+}
+
 # Reads only F_* (see setup_facts) and the requirements above. Sets P_* for setup_apply and
 # prints each decision as one `setup: …` line. The toolchain phrases are "rustup default (Rust
 # X)" and "Debian's rust-web (Rust X)", which scripts/tests/setup-plan.sh checks against the
 # "needs ≥ Y" on the same line.
 setup_plan() {
-  P_PROJECT=""; P_WASM=""; P_WASM_BUILD_STD=""; P_WASM_BINDGEN=""; P_DEBIAN_APT=no; P_DEBIAN_LINK=no
+  P_PROJECT=""; P_WASM=""; P_WASM_BUILD_STD=""; P_WASM_BINDGEN=""; P_WASM_SPLIT=""; P_DEBIAN_APT=no; P_DEBIAN_LINK=no
   P_NPM=no; P_NPM_APT=no; P_CHROMIUM=no; P_POSTGRES=no; P_SQLITE3=no; P_PYTHON_VENV_APT=no; P_SAMPLES_VENV=no
   local installs=0
   # Debian's Rust: the installed one, or else the one apt would install.
@@ -186,26 +220,10 @@ setup_plan() {
     fi
   fi
 
-  # The wasm-bindgen CLI, at exactly the library's version.
-  if [ "$F_WASM_BINDGEN" != "$F_WASM_BINDGEN_WANT" ]; then
-    installs=$((installs + 1))
-    local have="none installed"; [ "$F_WASM_BINDGEN" != none ] && have="$F_WASM_BINDGEN installed"
-    if [ "$F_DEFAULT_RUST" != none ] && ver_ge "$F_DEFAULT_RUST" "$WASM_BINDGEN_RUST_MIN"; then
-      P_WASM_BINDGEN=default
-      echo "setup: install wasm-bindgen-cli $F_WASM_BINDGEN_WANT with $default_label ($have; about 8 minutes, beside the build); it needs ≥ $WASM_BINDGEN_RUST_MIN"
-    elif [ $debian_ok = yes ] && ver_ge "$debian_version" "$WASM_BINDGEN_RUST_MIN"; then
-      P_WASM_BINDGEN=debian
-      if [ "$F_DEBIAN_RUST" = none ] && [ "$P_DEBIAN_APT" = no ]; then
-        P_DEBIAN_APT=yes
-        echo "setup: install Debian's $DEBIAN_RUST_PACKAGES (apt, about 2 minutes): Rust $debian_version"
-      fi
-      if [ "$F_DEBIAN_LINKED" != yes ]; then P_DEBIAN_LINK=yes; fi
-      echo "setup: install wasm-bindgen-cli $F_WASM_BINDGEN_WANT with $debian_label ($have; about 8 minutes, beside the build); it needs ≥ $WASM_BINDGEN_RUST_MIN, and the default is $F_DEFAULT_RUST"
-    else
-      setup_fail "cannot install wasm-bindgen-cli $F_WASM_BINDGEN_WANT: it needs Rust ≥ $WASM_BINDGEN_RUST_MIN and no toolchain here is (run \`rustup update stable\`)"
-      return 1
-    fi
-  fi
+  # The WASM tools cargo installs: the wasm-bindgen CLI at exactly the library's version, and
+  # Leptos's wasm-split CLI at its pin.
+  plan_cargo_tool P_WASM_BINDGEN wasm-bindgen-cli "$F_WASM_BINDGEN_WANT" "$F_WASM_BINDGEN" "8 minutes" || return 1
+  plan_cargo_tool P_WASM_SPLIT wasm-split-cli "$WASM_SPLIT_VERSION" "$F_WASM_SPLIT" "2 minutes" || return 1
 
   # npm tools: Tailwind, binaryen's wasm-opt, esbuild, and Playwright's test runner (a package
   # without a browser; the browser is Debian's Chromium, a test need).
@@ -271,6 +289,10 @@ install_wasm_bindgen() {
   [ "$got" = "$WASM_BINDGEN_VERSION" ] || { echo "error: installed wasm-bindgen is $got, not $WASM_BINDGEN_VERSION"; return 1; }
 }
 
+install_wasm_split() {
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
+}
+
 npm_install() {
   # Not `npm ci`: this registry does not serve Tailwind's binaries for other platforms, so the
   # lock cannot list them and `npm ci` refuses it. package.json pins exact versions, the lock is
@@ -328,18 +350,27 @@ setup_apply() {
   if [ "$P_SAMPLES_VENV" = yes ]; then
     step "samples-venv" "Check that PyPI answers (pip index versions schemathesis)." make_samples_venv || return 1
   fi
-  # Last, as it is the long one: wasm-bindgen-cli compiles in the background while the build
-  # compiles the front end and the server (scripts/build.sh waits for it before it needs it).
-  if [ -n "$P_WASM_BINDGEN" ]; then
-    say "Building wasm-bindgen-cli $WASM_BINDGEN_VERSION in the background (log: .canopy/logs/wasm-bindgen-cli.log)"
-    with_toolchain "$P_WASM_BINDGEN" step "wasm-bindgen-cli" \
-      "Retry; if it is a compile error, \`rustup update stable\`." install_wasm_bindgen &
+  # Last, as they are the long ones: wasm-bindgen-cli and wasm-split-cli compile in the
+  # background, one after the other, while the build compiles the front end and the server
+  # (scripts/build.sh waits for them before it needs them).
+  if [ -n "$P_WASM_BINDGEN" ] || [ -n "$P_WASM_SPLIT" ]; then
+    say "Building the WASM tools in the background (logs: .canopy/logs/wasm-bindgen-cli.log, wasm-split-cli.log)"
+    (
+      if [ -n "$P_WASM_BINDGEN" ]; then
+        with_toolchain "$P_WASM_BINDGEN" step "wasm-bindgen-cli" \
+          "Retry; if it is a compile error, \`rustup update stable\`." install_wasm_bindgen || exit 1
+      fi
+      if [ -n "$P_WASM_SPLIT" ]; then
+        with_toolchain "$P_WASM_SPLIT" step "wasm-split-cli" \
+          "Retry; if it is a compile error, \`rustup update stable\`." install_wasm_split || exit 1
+      fi
+    ) &
     CANOPY_WASM_BINDGEN_PID=$!
   fi
   return 0
 }
 
-# setup_wait: waits for the background wasm-bindgen-cli build, if any.
+# setup_wait: waits for the background build of the WASM tools, if any.
 setup_wait() {
   [ -n "${CANOPY_WASM_BINDGEN_PID:-}" ] || return 0
   local pid=$CANOPY_WASM_BINDGEN_PID; CANOPY_WASM_BINDGEN_PID=""

@@ -8,6 +8,7 @@ pub mod api;
 pub mod components;
 pub mod tabular;
 pub mod dto;
+pub mod lazy_pages;
 pub mod pages;
 pub mod scope;
 pub mod sections;
@@ -15,26 +16,12 @@ pub mod sections;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
-use crate::{
-    components::shell::DashboardShell,
-    pages::{
-        api_keys::ApiKeysPage,
-        assignments::{AssignmentsPage, upload::BulkUploadPage},
-        audit::AuditPage,
-        overview::OverviewPage,
-        home::HomePage,
-        identities::{IdentitiesPage, detail::IdentityPage, upload::IdentityUploadPage},
-        login::LoginPage,
-        nodes::{NodesPage, detail::NodePage},
-        not_found::NotFoundPage,
-        roles::RolesPage,
-    },
-};
+use crate::{components::shell::DashboardShell, lazy_pages::*, pages::not_found::NotFoundPage};
 
 /// The HTML document around the app; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -77,20 +64,20 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content="Canopy: manage who may do what in your applications."/>
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
                 <ParentRoute path=path!("/a/:account/:app/:env") view=DashboardShell ssr=SsrMode::Async>
-                    <Route path=path!("") view=OverviewPage/>
-                    <Route path=path!("assignments") view=AssignmentsPage/>
-                    <Route path=path!("assignments/upload") view=BulkUploadPage/>
-                    <Route path=path!("identities") view=IdentitiesPage/>
-                    <Route path=path!("identities/upload") view=IdentityUploadPage/>
-                    <Route path=path!("identities/:id") view=IdentityPage/>
-                    <Route path=path!("nodes") view=NodesPage/>
-                    <Route path=path!("nodes/:id") view=NodePage/>
-                    <Route path=path!("roles") view=RolesPage/>
-                    <Route path=path!("api-keys") view=ApiKeysPage/>
-                    <Route path=path!("audit") view=AuditPage/>
+                    <Route path=path!("") view={Lazy::<OverviewRoute>::new()}/>
+                    <Route path=path!("assignments") view={Lazy::<AssignmentsRoute>::new()}/>
+                    <Route path=path!("assignments/upload") view={Lazy::<AssignmentUploadRoute>::new()}/>
+                    <Route path=path!("identities") view={Lazy::<IdentitiesRoute>::new()}/>
+                    <Route path=path!("identities/upload") view={Lazy::<IdentityUploadRoute>::new()}/>
+                    <Route path=path!("identities/:id") view={Lazy::<IdentityRoute>::new()}/>
+                    <Route path=path!("nodes") view={Lazy::<NodesRoute>::new()}/>
+                    <Route path=path!("nodes/:id") view={Lazy::<NodeRoute>::new()}/>
+                    <Route path=path!("roles") view={Lazy::<RolesRoute>::new()}/>
+                    <Route path=path!("api-keys") view={Lazy::<ApiKeysRoute>::new()}/>
+                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

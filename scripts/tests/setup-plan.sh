@@ -13,7 +13,7 @@ bad() { failed=$((failed + 1)); printf 'FAIL %s: %s\n' "$scenario" "$1"; printf 
 facts() {
   F_MODE=run F_RUSTUP=yes F_DEFAULT_RUST=1.95.0 F_WASM_TARGET=yes
   F_DEBIAN_RUST=none F_DEBIAN_CANDIDATE=unknown F_DEBIAN_LINKED=no
-  F_WASM_BINDGEN="$WASM_BINDGEN_VERSION" F_WASM_BINDGEN_WANT="$WASM_BINDGEN_VERSION"
+  F_WASM_BINDGEN="$WASM_BINDGEN_VERSION" F_WASM_BINDGEN_WANT="$WASM_BINDGEN_VERSION" F_WASM_SPLIT="$WASM_SPLIT_VERSION"
   F_NPM=yes F_NODE_MODULES=current F_CHROMIUM=yes F_POSTGRES=yes F_SQLITE3=yes F_PYTHON_VENV=yes F_SAMPLES_VENV=yes
   local fact; for fact in "$@"; do eval "$fact"; done
 }
@@ -41,12 +41,13 @@ toolchains_new_enough() {
 builds_with() { has "$1 with $2"; }
 
 # A fresh machine as handed out: rustup's stable 1.95 with the wasm32 target, and nothing else.
-fresh=(F_WASM_BINDGEN=none F_NODE_MODULES=missing F_CHROMIUM=no F_POSTGRES=no F_SQLITE3=no F_SAMPLES_VENV=no)
+fresh=(F_WASM_BINDGEN=none F_WASM_SPLIT=none F_NODE_MODULES=missing F_CHROMIUM=no F_POSTGRES=no F_SQLITE3=no F_SAMPLES_VENV=no)
 plan "fresh, run" "${fresh[@]}"
 succeeds; toolchains_new_enough
 builds_with "Canopy's server and tests build" "rustup default (Rust 1.95.0)"
 builds_with "the WASM front end builds" "rustup default (Rust 1.95.0)"
 has "install wasm-bindgen-cli $WASM_BINDGEN_VERSION with rustup default (Rust 1.95.0)"
+has "install wasm-split-cli $WASM_SPLIT_VERSION with rustup default (Rust 1.95.0)"
 has "install the npm packages"
 lacks "rustc-web"; lacks "cargo-leptos"
 # Command 1 installs only what running needs.
@@ -106,6 +107,7 @@ succeeds; toolchains_new_enough
 builds_with "Canopy's server and tests build" "Debian's rust-web (Rust 1.96.0)"
 builds_with "the WASM front end builds" "Debian's rust-web (Rust 1.96.0)"
 has "install wasm-bindgen-cli $WASM_BINDGEN_VERSION with Debian's rust-web (Rust 1.96.0)"
+has "install wasm-split-cli $WASM_SPLIT_VERSION with Debian's rust-web (Rust 1.96.0)"
 plan "old default, no Debian Rust" "${fresh[@]}" F_DEFAULT_RUST=1.80.0 F_DEBIAN_CANDIDATE=none
 fails; has "setup: cannot build Canopy: it needs Rust ≥ $CANOPY_RUST_MIN"
 
@@ -134,6 +136,9 @@ plan "warm, other wasm-bindgen" F_WASM_BINDGEN=0.2.100 F_NODE_MODULES=stale
 succeeds; toolchains_new_enough
 has "install wasm-bindgen-cli $WASM_BINDGEN_VERSION with rustup default (Rust 1.95.0) (0.2.100 installed"
 has "node_modules is stale"
+# A splitter of another version (the format it reads changes between releases) is replaced.
+plan "warm, other wasm-split" F_WASM_SPLIT=0.2.2
+succeeds; has "install wasm-split-cli $WASM_SPLIT_VERSION with rustup default (Rust 1.95.0) (0.2.2 installed"; lacks "wasm-bindgen-cli"
 
 # The checker itself catches the old script's mistake.
 scenario="checker"; out="setup: install cargo-leptos 0.3.11 with rustup default (Rust 1.95.0); it needs ≥ 1.96"

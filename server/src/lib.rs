@@ -86,6 +86,7 @@ pub fn app_router(state: AppState) -> Router {
     let leptos_options = state.leptos.clone();
     let unrouted = assets::unrouted(state.leptos.clone(), api.clone());
     let pkg = assets::pkg_router(&state.leptos);
+    let route_packs = assets::route_packs(&state.leptos);
     let config = state.config.clone();
     let pages = Router::new()
         .leptos_routes_with_context(
@@ -93,6 +94,7 @@ pub fn app_router(state: AppState) -> Router {
             generate_route_list(app::App),
             move || {
                 provide_context(app::api::ApiRouter(api_for_pages.clone()));
+                provide_context(route_packs.for_page());
                 security::provide_page_nonce();
             },
             move || app::shell(leptos_options.clone()),

@@ -1,11 +1,13 @@
 //! How the built site reaches browsers: the way a CDN would serve it.
 //!
-//! - `/pkg/*`, the build's JS, WASM and CSS, are served as `scripts/build.sh` wrote them: the
-//!   `.br` (brotli quality 11) or `.gz` (gzip level 9) sibling when the request accepts it, and
-//!   never compressed again here (the router merges them outside the on-the-fly compression).
-//!   A name that carries its content's hash (`canopy.<16 hex digits>.wasm`) always means the same
-//!   bytes, so it is cached for a year and `immutable`: a repeat visit fetches no JS or WASM.
-//!   Other names (a build without hashes) are revalidated on each use.
+//! - `/pkg/*`, the build's JS, WASM and CSS (the main module, each route's pack of modules, the
+//!   modules themselves, the glue and the split loader), are served as `scripts/build.sh` wrote
+//!   them: the `.br` (brotli quality 11) or `.gz` (gzip level 9) sibling when the request accepts
+//!   it, and never compressed again here (the router merges them outside the on-the-fly
+//!   compression). A name that carries its content's hash (`canopy.<16 hex digits>.wasm`,
+//!   `pack_audit.<16 hex digits>.wasm`) always means the same bytes, so it is cached for a year
+//!   and `immutable`: a repeat visit fetches no JS or WASM. Other names (a build without hashes)
+//!   are revalidated on each use.
 //! - Pages are rendered for one admin at one moment: `private, no-cache`, never reused unchecked.
 //! - The other files of the site root (`public/`: the favicon) keep their names when they change,
 //!   so they are cached for an hour only.
@@ -13,7 +15,8 @@
 //!   slash is first redirected to the same path without it, which is the one the router knows.
 //!
 //! Leptos names the hashed files in each page from `hash.txt`, the manifest the build writes next
-//! to `pkg/` ([`with_hashed_names`]).
+//! to `pkg/` ([`with_hashed_names`]); each page preloads its route's pack from the manifest that
+//! one names ([`route_packs`]).
 
 use std::path::Path;
 
@@ -29,7 +32,8 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-/// The manifest of hashed names, in the site root (lines `js: <hash>`, `wasm: <hash>`, `css: <hash>`).
+/// The manifest of hashed names, in the site root (lines `js: <hash>`, `wasm: <hash>`, `css: <hash>`,
+/// and for a split build `split: <hash>` and `manifest: <hash>`).
 pub const HASH_FILE: &str = "hash.txt";
 /// Hashed assets: a year, and no revalidation on reload either.
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -53,6 +57,31 @@ pub fn with_hashed_names(mut options: LeptosOptions) -> LeptosOptions {
         options.hash_file = manifest.to_string_lossy().as_ref().into();
     }
     options
+}
+
+/// Which pack of WASM modules each lazy route's page preloads, from the manifest the build lists
+/// in `hash.txt` (`manifest: <hash>`, `pkg/__wasm_split_manifest.<hash>.json`). Without one (a
+/// build that did not split) pages preload nothing more than the main module.
+pub fn route_packs(options: &LeptosOptions) -> app::lazy_pages::RoutePacks {
+    let site = Path::new(options.site_root.as_ref());
+    let Ok(hashes) = std::fs::read_to_string(site.join(HASH_FILE)) else {
+        return Default::default();
+    };
+    let Some(hash) = hashes.lines().find_map(|line| line.strip_prefix("manifest:")).map(str::trim) else {
+        return Default::default();
+    };
+    let pkg = options.site_pkg_dir.as_ref();
+    let file = site.join(pkg).join(format!("__wasm_split_manifest.{hash}.json"));
+    let read = std::fs::read_to_string(&file).map_err(|err| err.to_string());
+    match read.and_then(|json| app::lazy_pages::RoutePacks::from_manifest(&json, &format!("/{pkg}")).map_err(|err| err.to_string())) {
+        Ok(packs) => packs,
+        Err(err) => {
+            // Only the preloads are lost: the browser still fetches each route's code when it
+            // needs it.
+            tracing::warn!(manifest = %file.display(), error = %err, "the route packs' manifest is unreadable; pages will not preload them");
+            Default::default()
+        }
+    }
 }
 
 /// `/pkg/*` from `<site root>/pkg`, precompressed siblings first, with the cache policy above.
