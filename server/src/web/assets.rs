@@ -199,6 +199,34 @@ mod tests {
         assert!(!is_content_hashed("canopy.0123456789abcde.css"));
         assert!(!is_content_hashed(".0123456789abcdef.css"));
         assert!(!is_content_hashed("0123456789abcdef.css"));
+        assert!(is_content_hashed("pack_api_keys.0123456789abcdef.wasm"));
+        assert!(is_content_hashed("__wasm_split.0123456789abcdef.js"));
+    }
+
+    #[test]
+    fn pages_preload_the_packs_the_split_manifest_names() {
+        let site = tempfile::tempdir().unwrap();
+        let options = LeptosOptions::builder()
+            .output_name("canopy")
+            .site_root(site.path().to_string_lossy().as_ref())
+            .site_pkg_dir("pkg")
+            .build();
+        // No manifest (a build that did not split): nothing to preload.
+        assert!(route_packs(&options).urls("AuditRoute").is_empty());
+
+        std::fs::create_dir(site.path().join("pkg")).unwrap();
+        std::fs::write(site.path().join(HASH_FILE), "wasm: 1111111111111111\nmanifest: 0123456789abcdef\n").unwrap();
+        // Listed but unreadable: the pages still render, without preloads.
+        assert!(route_packs(&options).urls("AuditRoute").is_empty());
+
+        std::fs::write(
+            site.path().join("pkg/__wasm_split_manifest.0123456789abcdef.json"),
+            r#"{"__audit_route_view_5001850821522190575": ["pack_audit.fedcba9876543210"]}"#,
+        )
+        .unwrap();
+        let packs = route_packs(&options);
+        assert_eq!(packs.urls("AuditRoute"), ["/pkg/pack_audit.fedcba9876543210.wasm"]);
+        assert!(packs.urls("RolesRoute").is_empty());
     }
 
     #[test]
