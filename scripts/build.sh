@@ -8,7 +8,7 @@
 #      `--cfg erase_components`, which server and browser must agree on to hydrate. The front
 #      end is linked with `--emit-relocs`, which the splitter needs;
 #   2. wasm-split-cli (`cargo leptos --split`) cuts it into a main module, one module per lazy
-#      route (`#[lazy_route]` in app/src/lib.rs), the chunks of code several routes share, and
+#      route (`#[lazy_route]` in app/src/lazy_pages.rs), the chunks of code several routes share, and
 #      __wasm_split.js, which loads a route's modules when the route is first shown;
 #   3. wasm-bindgen writes target/site/pkg/canopy.js and canopy.wasm from the main module;
 #      scripts/wasm-opt.mjs shrinks every module as `wasm-opt -Oz` would, and esbuild minifies
@@ -17,9 +17,8 @@
 #   5. scripts/fingerprint.mjs packs each route's modules into one file (scripts/route-packs.mjs,
 #      with the loader rewritten to fetch it), renames every file <stem>.<hash>.<ext>, writes a
 #      .br (brotli -q 11) and a .gz (gzip -9) next to each, the route → pack manifest the pages
-#      preload from, and
-#      target/site/hash.txt, from which the server's pages name them (server/src/web/assets.rs
-#      serves them as they are).
+#      preload from, and target/site/hash.txt, from which the server's pages name them
+#      (server/src/web/assets.rs serves them as they are).
 #
 # The server is compiled with LEPTOS_OUTPUT_NAME=canopy, so its pages load /pkg/canopy.<hash>.js
 # and /pkg/canopy.<hash>.wasm (without it, Leptos names the module canopy_bg.wasm).

@@ -89,7 +89,7 @@ if (existsSync(path.join(pkg, `${LOADER}.js`))) {
     read(`${LOADER}.js`).toString(),
     renamed,
     (hashed) => read(`${hashed}.wasm`),
-    (route, bytes) => emit(`pack_${route.replace(/^__/, '').replace(/_route_view_\d+$/, '')}`, 'wasm', bytes).hashed,
+    (stem, bytes) => emit(stem, 'wasm', bytes).hashed,
   );
   let loader = transformSync(packed, { minify: true, format: 'esm', logLevel: 'warning' }).code;
 

@@ -80,7 +80,8 @@ const FETCH = /fetch\(new URL\("\.\/((?:chunk|split)_\w+)\.wasm", import\.meta\.
 
 /**
  * source: the loader as wasm-split wrote it. hashed: module stem → hashed stem. bytesOf(hashed
- * stem) → the module's bytes. emitPack(route, bytes) → the pack's hashed stem.
+ * stem) → the module's bytes. emitPack(stem, bytes) → the pack's hashed stem, for the pack
+ * `pack_<route>` (`pack_api_keys` for wasm-split's `__api_keys_route_view_<hash>`).
  * Returns the rewritten loader and, per route (Leptos's split name), the stems to preload.
  */
 export function packRoutes(source, hashed, bytesOf, emitPack) {
@@ -114,7 +115,7 @@ export function packRoutes(source, hashed, bytesOf, emitPack) {
       head.writeUInt32LE(bytes.length, 2 + name.length);
       return [head, bytes];
     });
-    const pack = emitPack(route, Buffer.concat(records));
+    const pack = emitPack(`pack_${route.replace(/^__/, '').replace(/_route_view_\d+$/, '')}`, Buffer.concat(records));
     packs.set(route, { pack, modules });
     preloads[route] = [pack];
   }

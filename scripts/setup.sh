@@ -17,8 +17,8 @@
 # What a build needs: a Rust toolchain for the server and one with a wasm32-unknown-unknown
 # standard library for the front end (rustup's target, or else Debian's Rust with its std source,
 # built by cargo's build-std; ../shared/TOOLCHAIN.md), the wasm-bindgen CLI at exactly the
-# version in Cargo.lock, Leptos's wasm-split CLI, and the npm tools (Tailwind, wasm-opt from binaryen, esbuild). The build
-# itself is scripts/build.sh; there is no cargo-leptos, whose locked dependencies need a newer
+# version in Cargo.lock, Leptos's wasm-split CLI, and the npm tools (Tailwind, binaryen,
+# esbuild). The build itself is scripts/build.sh; there is no cargo-leptos, whose locked dependencies need a newer
 # Rust than machines come with and which took 20–30 minutes to compile.
 
 CANOPY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
