@@ -52,9 +52,8 @@ test('server render of every page: p50 and p99 of 100 requests each', async ({ p
     const times: number[] = [];
     for (let i = 0; i < 100; i++) {
       const started = performance.now();
-      // A connection each: on a reused keep-alive connection an intermittent panic in the
-      // server's reactive cleanup after one page resets the next request (see the README's
-      // known problems); this loop measures render time, not that.
+      // A connection each, as a browser opening the page cold would (the README's known
+      // problems has the rare render panic that the server now renders again).
       const response = await page.request.get(route, { headers: { connection: 'close' } });
       await response.body();
       times.push(performance.now() - started);

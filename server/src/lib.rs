@@ -100,6 +100,7 @@ pub fn app_router(state: AppState) -> Router {
             move || app::shell(leptos_options.clone()),
         )
         .fallback_service(unrouted)
+        .layer(axum::middleware::from_fn(assets::render_again_after_panic))
         .layer(axum::middleware::map_response(assets::mark_page_not_cached))
         .with_state(state);
 

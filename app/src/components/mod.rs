@@ -10,6 +10,7 @@ pub mod form;
 pub mod icons;
 pub mod node_picker;
 pub mod notice;
+pub mod page_owned;
 pub mod picker;
 pub mod shell;
 pub mod states;

@@ -29,6 +29,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
+use futures_util::FutureExt;
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
@@ -125,6 +126,30 @@ pub async fn mark_page_not_cached(mut response: Response) -> Response {
     response
 }
 
+/// The page routes' middleware: a page whose render panicked is rendered once more.
+///
+/// Leptos (0.8.23, reactive_graph 0.2.16) now and then panics while rendering a page on the
+/// server with "Tried to access a reactive value that has already been disposed": about 1 render
+/// in 250 of the node page over one keep-alive connection, before the cards there owned their
+/// signals through the page (`app::components::page_owned`), 1 in 3,000 after. The panic unwinds
+/// the connection's task, so the reader got a reset connection, not the page. A render only reads,
+/// so rendering again is safe; the second try starts from a new reactive owner.
+pub async fn render_again_after_panic(request: Request, next: middleware::Next) -> Response {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let first = next.clone().run(Request::from_parts(parts.clone(), body));
+    match std::panic::AssertUnwindSafe(first).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!(path = %parts.uri.path(), "a page render panicked (see the panic above); rendering it again");
+            // A page read has no body.
+            next.run(Request::from_parts(parts, Body::empty())).await
+        }
+    }
+}
+
 /// The page router's fallback: a file of the site root, the same path without its trailing slash,
 /// or the not-found page (404), rendered with the in-process API like any page.
 pub fn unrouted(options: LeptosOptions, api: Router) -> Router {
@@ -189,6 +214,31 @@ fn without_trailing_slash(uri: &Uri) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_page_render_that_panics_is_rendered_again() {
+        let renders = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = renders.clone();
+        let pages = Router::new()
+            .route(
+                "/page",
+                axum::routing::get(move || {
+                    let render = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    async move {
+                        if render == 0 {
+                            panic!("the first render panics");
+                        }
+                        "rendered"
+                    }
+                }),
+            )
+            .layer(middleware::from_fn(render_again_after_panic));
+        let response = pages.oneshot(Request::get("/page").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"rendered");
+        assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
 
     #[test]
     fn hashed_names_are_the_ones_the_build_writes() {

@@ -26,6 +26,7 @@ use super::{
 use crate::{
     api::{self, ApiError},
     components::{
+        page_owned::{PageOwner, page_owned},
         badges::{Avatar, RolePill},
         icons::{Icon, IconName},
         notice::Notice,
@@ -235,6 +236,7 @@ pub fn IdentityPage() -> impl IntoView {
     let navigate = Callback::new(move |href: String| navigate(&href, NavigateOptions { scroll: false, ..Default::default() }));
     let ctx = DetailContext { scope, id, state, version, dialog: RwSignal::new(None), notice: RwSignal::new(None), navigate };
     provide_context(ctx);
+    PageOwner::provide();
 
     let profile = Resource::new(move || (scope.get(), id.get(), version.get()), |(scope, id, _)| api::bound(load_profile(scope, id)));
     // Every resource of the page is created here, with the page, rather than inside the cards
@@ -404,9 +406,11 @@ fn Loaded(profile: Profile, environments: Vec<EnvironmentSummary>, resources: De
             </dl>
         </section>
 
-        <AssignmentsCard names email=identity.email.clone() environments page=resources.assignments/>
-        <PermissionsCard active effective=resources.effective/>
-        <WhyNotCard answer=resources.why_not profile_roles=profile.roles permissions=profile.permissions in_this_environment active/>
+        {page_owned(move || view! {
+            <AssignmentsCard names email=identity.email.clone() environments page=resources.assignments/>
+            <PermissionsCard active effective=resources.effective/>
+            <WhyNotCard answer=resources.why_not profile_roles=profile.roles permissions=profile.permissions in_this_environment active/>
+        })}
     }
     .into_any()
 }

@@ -24,6 +24,7 @@ use crate::{
         export::ExportLink,
         icons::{Icon, IconName},
         notice::Notice,
+        page_owned::{PageOwner, page_owned},
         shell::MeResource,
         states::{LoadError, SignInRedirect, set_response_status},
         table::{Pager, TableSkeleton, WIDE_CELL, WIDE_HEADER},
@@ -124,6 +125,7 @@ pub fn NodePage() -> impl IntoView {
     let navigate = Callback::new(move |href: String| navigate(&href, NavigateOptions { scroll: false, ..Default::default() }));
     let ctx = NodePageContext { scope, id, state, dialog, navigate };
     provide_context(ctx);
+    PageOwner::provide();
     // Both resources are created with the page, not inside the cards that await them, so the
     // browser hydrates each card with the server's data.
     let place = Resource::new(move || (scope.get(), id.get(), version.get()), |(scope, id, _)| api::bound(load_place(scope, id)));
@@ -274,7 +276,7 @@ fn Loaded(place: Place, access: Resource<Result<Paginated<AssignmentRow>, ApiErr
             </div>
         </header>
 
-        <AccessCard access/>
+        {page_owned(move || view! { <AccessCard access/> })}
 
         <section class=CARD aria-labelledby="children-title">
             <div class=CARD_HEADER>
